@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Local mode: debug on, a secret key and an admin password made once and kept in .env.
+.env:
+	@$(PYTHON) -c 'import secrets; print("DJANGO_DEBUG=1"); print("DJANGO_SECRET_KEY=" + secrets.token_urlsafe(50)); print("LOCAL_ADMIN_PASSWORD=" + secrets.token_urlsafe(12))' > $@
+	@echo "Wrote .env (local settings: debug on, a secret key, the admin password)."
+
+run: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	PORT=$(PORT) $(PY) manage.py setup_local
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests run with debug off, as in production; they need a key but never a real one.
+test: $(VENV)/.installed
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

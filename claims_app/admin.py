@@ -1,0 +1,521 @@
+"""Curation: the Django admin, for a curator's whole working day (PRODUCT.md §4)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import anchoring
+from .models import (
+    Actor,
+    Alias,
+    Authorship,
+    Claim,
+    ClaimStatus,
+    Dispute,
+    Passage,
+    Source,
+    Statement,
+    Topic,
+)
+
+admin.site.site_header = "Claim tracker curation"
+admin.site.site_title = "Claim tracker"
+admin.site.index_title = "The record"
+
+
+def _locate_error(error: Exception, source: Source) -> str:
+    if isinstance(error, anchoring.QuoteNotFound):
+        message = f"This quote is not in “{source}”"
+        return message + (f". The closest text is: “{error.closest}”" if error.closest else ".")
+    return f"This quote {error}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Actors
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    extra = 1
+
+
+@admin.register(Actor)
+class ActorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "affiliation", "wikidata", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases__name", "description", "wikidata"]
+    autocomplete_fields = ["affiliation"]
+    inlines = [AliasInline]
+    fields = ["name", "slug", "kind", "description", "affiliation", "wikidata"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources and passages
+
+
+class PassageForm(forms.ModelForm):
+    """A passage made by pasting its quote: the offsets are found in the source's text.
+
+    A quote that occurs more than once needs the words just before or after it, or its start
+    offset (which selecting the words in the source fills in). A saved passage's words are fixed:
+    its URL must keep showing them.
+    """
+
+    class Meta:
+        model = Passage
+        fields = ["source", "quote", "prefix", "suffix", "start"]
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+            "prefix": forms.TextInput(attrs={"size": 30}),
+            "suffix": forms.TextInput(attrs={"size": 30}),
+        }
+        labels = {
+            "prefix": "Words just before",
+            "suffix": "Words just after",
+            "start": "Start offset",
+        }
+        help_texts = {
+            "quote": "Paste the exact words from the source's text.",
+            "prefix": "Only if the quote occurs more than once.",
+            "start": "Optional: where the quote starts (a code-point offset).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].required = False
+        if self.instance.pk:
+            for name in ("source", "quote", "prefix", "suffix", "start"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            return cleaned
+        source = cleaned.get("source") or getattr(self.instance, "source", None)
+        quote = cleaned.get("quote")
+        if source is None or not quote:
+            return cleaned
+        start = cleaned.get("start")
+        if start is not None:
+            if source.text[start : start + len(quote)] != quote:
+                self.add_error(
+                    "start", f"The quote does not start at offset {start} of the source."
+                )
+                return cleaned
+            span = anchoring.Span(start, start + len(quote))
+        else:
+            try:
+                span = anchoring.quote_locate(
+                    source.text,
+                    quote,
+                    prefix=cleaned.get("prefix") or "",
+                    suffix=cleaned.get("suffix") or "",
+                )
+            except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
+                self.add_error("quote", _locate_error(error, source))
+                return cleaned
+        cleaned["start"] = span.start
+        self.instance.start, self.instance.end = span.start, span.end
+        if Passage.objects.filter(source=source, start=span.start, end=span.end).exists():
+            self.add_error("quote", "This passage already exists: use it rather than a copy.")
+        return cleaned
+
+
+class PassageInline(admin.StackedInline):
+    model = Passage
+    form = PassageForm
+    extra = 0
+    fields = ["quote", "prefix", "suffix", "start", "passage_link"]
+    readonly_fields = ["passage_link"]
+    show_change_link = True
+
+    @admin.display(description="Passage")
+    def passage_link(self, obj):
+        return f"#{obj.pk}, offsets {obj.start}–{obj.end}" if obj.pk else "(made on save)"
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    extra = 1
+    autocomplete_fields = ["actor"]
+    fields = ["actor", "position"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "publisher", "date", "language", "passage_count"]
+    list_filter = ["kind", "language", "date_precision"]
+    search_fields = ["title", "slug", "url", "publisher__name", "authorships__actor__name"]
+    autocomplete_fields = ["publisher"]
+    inlines = [AuthorshipInline, PassageInline]
+    date_hierarchy = "date"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "kind",
+                    "publisher",
+                    ("date", "date_precision"),
+                    "language",
+                ]
+            },
+        ),
+        ("Where it is", {"fields": ["url", "archive_url"]}),
+        ("Full text", {"fields": ["text"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_passages=Count("passages"))
+
+    @admin.display(description="passages", ordering="_passages")
+    def passage_count(self, obj):
+        return obj._passages
+
+
+@admin.register(Passage)
+class PassageAdmin(SimpleHistoryAdmin):
+    form = PassageForm
+    list_display = ["__str__", "source", "start", "end"]
+    list_filter = ["source"]
+    search_fields = ["quote", "source__title", "source__slug"]
+    autocomplete_fields = ["source"]
+    list_select_related = ["source"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims, statements and disputes
+
+
+class CitationForm(forms.ModelForm):
+    """A statement or dispute: pick its passage, or name the source and paste the quote, and
+    the passage is found (or made, when the whole form saves)."""
+
+    source = forms.ModelChoiceField(
+        Source.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Passage._meta.get_field("source"), admin.site),
+        help_text="Or, instead of a passage: the source…",
+    )
+    quote = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="…and the exact words, pasted from it.",
+    )
+    quote_start = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Quote starts at",
+        help_text="Only if the quote occurs more than once in the source.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["passage"].required = False
+        self._new_passage: Passage | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        passage, source, quote = cleaned.get("passage"), cleaned.get("source"), cleaned.get("quote")
+        if passage and (source or quote):
+            raise forms.ValidationError("Choose a passage, or give a source and a quote: not both.")
+        if passage:
+            return cleaned
+        if not (source and quote):
+            if source or quote:
+                raise forms.ValidationError("Give both the source and the quote.")
+            raise forms.ValidationError("Choose a passage, or give a source and paste the quote.")
+        start = cleaned.get("quote_start")
+        try:
+            if start is not None:
+                if source.text[start : start + len(quote)] != quote:
+                    raise anchoring.QuoteNotFound(quote)
+                span = anchoring.Span(start, start + len(quote))
+            else:
+                span = anchoring.quote_locate(source.text, quote)
+        except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
+            self.add_error("quote", _locate_error(error, source))
+            return cleaned
+        existing = Passage.objects.filter(source=source, start=span.start, end=span.end).first()
+        if existing:
+            cleaned["passage"] = self.instance.passage = existing
+        else:
+            self._new_passage = Passage(
+                source=source,
+                start=span.start,
+                end=span.end,
+                quote=source.text[span.start : span.end],
+            )
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        if self._new_passage is not None:
+            exclusions.add("passage")
+        return exclusions
+
+    def save(self, commit=True):
+        if self._new_passage is not None:
+            self._new_passage.save()
+            self.instance.passage = self._new_passage
+            self._new_passage = None
+        return super().save(commit=commit)
+
+
+class StatementForm(CitationForm):
+    class Meta:
+        model = Statement
+        fields = [
+            "actor",
+            "passage",
+            "source",
+            "quote",
+            "quote_start",
+            "date",
+            "date_precision",
+            "note",
+        ]
+
+
+class DisputeForm(CitationForm):
+    class Meta:
+        model = Dispute
+        fields = [
+            "actor",
+            "kind",
+            "passage",
+            "source",
+            "quote",
+            "quote_start",
+            "date",
+            "date_precision",
+            "note",
+            "counterclaim",
+        ]
+
+
+class StatementInline(admin.StackedInline):
+    model = Statement
+    form = StatementForm
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["actor", "passage"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "actor",
+                    "passage",
+                    ("source", "quote_start"),
+                    "quote",
+                    ("date", "date_precision"),
+                    "note",
+                ]
+            },
+        ),
+    ]
+
+
+class DisputeInline(admin.StackedInline):
+    model = Dispute
+    form = DisputeForm
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["actor", "passage", "counterclaim"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "actor",
+                    "kind",
+                    "passage",
+                    ("source", "quote_start"),
+                    "quote",
+                    ("date", "date_precision"),
+                    "note",
+                    "counterclaim",
+                ]
+            },
+        ),
+    ]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ClaimStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ClaimStatus.values:
+            return queryset.filter(computed_status=self.value())
+        return queryset
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "status_display",
+        "published",
+        "statement_count",
+        "dispute_count",
+        "updated_at",
+    ]
+    list_filter = ["published", StatusFilter, "topics"]
+    search_fields = ["text", "title", "slug", "statements__actor__name", "disputes__actor__name"]
+    autocomplete_fields = ["topics"]
+    readonly_fields = ["published", "published_at"]
+    inlines = [StatementInline, DisputeInline]
+    actions = ["publish_selected", "unpublish_selected"]
+    fieldsets = [
+        (None, {"fields": ["text", "title", "slug", "topics"]}),
+        (
+            "Quantity",
+            {
+                "fields": [
+                    ("quantity_qualifier", "quantity_value", "quantity_value_max", "quantity_unit")
+                ],
+                "description": "For numeric estimates, so that they can be compared.",
+            },
+        ),
+        (
+            "Publication",
+            {
+                "fields": ["published", "published_at"],
+                "description": "A new claim is a draft, seen only here. Publish it with the "
+                "button below or the list's action.",
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_status()
+            .annotate(
+                _statements=Count("statements", distinct=True),
+                _disputes=Count("disputes", distinct=True),
+            )
+        )
+
+    @admin.display(description="status", ordering="computed_status")
+    def status_display(self, obj):
+        return obj.computed_status
+
+    @admin.display(description="statements", ordering="_statements")
+    def statement_count(self, obj):
+        return obj._statements
+
+    @admin.display(description="disputes", ordering="_disputes")
+    def dispute_count(self, obj):
+        return obj._disputes
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("claims_app.publish_claim")
+
+    @admin.action(description="Publish the selected claims", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        claims = [claim for claim in queryset if not claim.published]
+        for claim in claims:
+            claim.publish()
+        self.message_user(request, f"Published {len(claims)} claim(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Unpublish the selected claims (back to draft)", permissions=["publish"]
+    )
+    def unpublish_selected(self, request, queryset):
+        claims = [claim for claim in queryset if claim.published]
+        for claim in claims:
+            claim.unpublish()
+        self.message_user(request, f"Unpublished {len(claims)} claim(s).", messages.SUCCESS)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_publish"] = self.has_publish_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def _publish_from_form(self, request, obj):
+        wants = "_publish" in request.POST or "_unpublish" in request.POST
+        if not wants:
+            return
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        if "_publish" in request.POST:
+            obj.publish()
+            self.message_user(request, f"“{obj}” is published.", messages.SUCCESS)
+        else:
+            obj.unpublish()
+            self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._publish_from_form(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._publish_from_form(request, obj)
+        return super().response_change(request, obj)
+
+
+@admin.register(Statement)
+class StatementAdmin(SimpleHistoryAdmin):
+    form = StatementForm
+    list_display = ["actor", "claim", "passage", "date"]
+    list_filter = ["claim__published"]
+    search_fields = ["actor__name", "claim__text", "passage__quote"]
+    autocomplete_fields = ["claim", "actor", "passage"]
+    list_select_related = ["actor", "claim", "passage__source"]
+    fields = [
+        "claim",
+        "actor",
+        "passage",
+        "source",
+        "quote",
+        "quote_start",
+        "date",
+        "date_precision",
+        "note",
+    ]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(SimpleHistoryAdmin):
+    form = DisputeForm
+    list_display = ["actor", "kind", "claim", "passage", "date"]
+    list_filter = ["kind", "claim__published"]
+    search_fields = ["actor__name", "claim__text", "passage__quote", "note"]
+    autocomplete_fields = ["claim", "actor", "passage", "counterclaim"]
+    list_select_related = ["actor", "claim", "passage__source"]
+    fields = [
+        "claim",
+        "actor",
+        "kind",
+        "passage",
+        "source",
+        "quote",
+        "quote_start",
+        "date",
+        "date_precision",
+        "note",
+        "counterclaim",
+    ]
+
+
+@admin.register(Topic)
+class TopicAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug", "description"]

@@ -1,0 +1,114 @@
+"""Pure text functions for passages: locating a quote in a text, and its context.
+
+Offsets are Unicode code points into the source text (Python string indices), end exclusive,
+as in the W3C TextPositionSelector. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+CONTEXT_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+class QuoteNotFound(ValueError):
+    """The quote does not occur in the text. `closest` is the nearest text that does, if any."""
+
+    def __init__(self, quote: str, closest: str = ""):
+        self.quote = quote
+        self.closest = closest
+        message = "not found in the text"
+        if closest:
+            message += f"; the closest text is “{closest}”"
+        super().__init__(message)
+
+
+class QuoteAmbiguous(ValueError):
+    """The quote occurs more than once and nothing given tells which occurrence is meant."""
+
+    def __init__(self, quote: str, candidates: list[Span], text: str):
+        self.quote = quote
+        self.candidates = candidates
+        places = "; ".join(
+            f"at {span.start} (…{context_before(text, span.start, 20)}[…]"
+            f"{context_after(text, span.end, 20)}…)"
+            for span in candidates[:5]
+        )
+        more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        super().__init__(
+            f"occurs {len(candidates)} times: {places}{more}. Add the words just before it "
+            "(prefix) or just after it (suffix), or a longer quote, to tell which."
+        )
+
+
+def occurrences(text: str, quote: str) -> list[Span]:
+    """Every span of `text` equal to `quote`, overlapping ones included, in order."""
+    if not quote:
+        return []
+    spans = []
+    index = text.find(quote)
+    while index != -1:
+        spans.append(Span(index, index + len(quote)))
+        index = text.find(quote, index + 1)
+    return spans
+
+
+def context_before(text: str, start: int, length: int = CONTEXT_LENGTH) -> str:
+    return text[max(0, start - length) : start]
+
+
+def context_after(text: str, end: int, length: int = CONTEXT_LENGTH) -> str:
+    return text[end : end + length]
+
+
+def quote_locate(text: str, quote: str, *, prefix: str = "", suffix: str = "") -> Span:
+    """The one span of `text` holding `quote`, told apart by `prefix`/`suffix` where needed.
+
+    Raises QuoteNotFound (with the closest text that does occur) or QuoteAmbiguous (with the
+    candidate spans). A prefix must end right before the quote, a suffix start right after it.
+    """
+    if not quote:
+        raise QuoteNotFound(quote)
+    spans = occurrences(text, quote)
+    if not spans:
+        raise QuoteNotFound(quote, closest_text(text, quote))
+    if prefix or suffix:
+        spans = [
+            span
+            for span in spans
+            if text[: span.start].endswith(prefix) and text[span.end :].startswith(suffix)
+        ]
+        if not spans:
+            raise QuoteNotFound(quote, closest_text(text, prefix + quote + suffix))
+    if len(spans) > 1:
+        raise QuoteAmbiguous(quote, spans, text)
+    return spans[0]
+
+
+def closest_text(text: str, wanted: str, *, limit: int = 200_000) -> str:
+    """The stretch of `text` most like `wanted`, for an error message; "" if nothing is close."""
+    if not text or not wanted:
+        return ""
+    haystack = text[:limit]
+    matcher = difflib.SequenceMatcher(None, haystack, wanted, autojunk=False)
+    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
+    if block.size < min(4, len(wanted)):
+        return ""
+    # Align the longest common block, then widen to the quote's length around it.
+    start = max(0, block.a - block.b)
+    end = min(len(haystack), start + len(wanted))
+    best, best_ratio = haystack[start:end], 0.0
+    for shift in range(-8, 9):
+        s = max(0, start + shift)
+        candidate = haystack[s : min(len(haystack), s + len(wanted))]
+        ratio = difflib.SequenceMatcher(None, candidate, wanted, autojunk=False).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = candidate, ratio
+    return best.strip() if best_ratio >= 0.5 else ""

@@ -1,0 +1,592 @@
+"""Claims bundles (PRODUCT.md §5): JSON files of actors, sources and claims, with quotes rather
+than offsets. `bundle_import` checks a whole bundle first and writes nothing unless every item is
+right; each problem names its item (`claims[3].disputes[0].quote: …`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+
+from . import anchoring, dates
+from .models import Actor, Alias, Authorship, Claim, Dispute, Passage, Source, Statement, Topic
+
+FORMAT = "claims-bundle/1"
+
+_SLUG = re.compile(r"^[-\w]+$")
+_WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+
+# key: (type or types, required)
+_ACTOR_KEYS = {
+    "name": (str, True),
+    "kind": (str, True),
+    "description": (str, False),
+    "aliases": (list, False),
+    "affiliation": ((str, type(None)), False),
+    "wikidata": ((str, type(None)), False),
+}
+_SOURCE_KEYS = {
+    "key": (str, True),
+    "title": (str, True),
+    "text": (str, True),
+    "kind": (str, False),
+    "url": ((str, type(None)), False),
+    "archive_url": ((str, type(None)), False),
+    "date": ((str, type(None)), False),
+    "language": (str, False),
+    "publisher": ((str, type(None)), False),
+    "authors": (list, False),
+}
+_CLAIM_KEYS = {
+    "key": (str, True),
+    "text": (str, True),
+    "title": (str, False),
+    "topics": (list, False),
+    "quantity": ((dict, type(None)), False),
+    "published": (bool, False),
+    "statements": (list, False),
+    "disputes": (list, False),
+}
+_STATEMENT_KEYS = {
+    "actor": (str, True),
+    "source": (str, True),
+    "quote": (str, True),
+    "prefix": (str, False),
+    "suffix": (str, False),
+    "date": ((str, type(None)), False),
+    "note": (str, False),
+}
+_DISPUTE_KEYS = {
+    **_STATEMENT_KEYS,
+    "kind": (str, True),
+    "counterclaim": ((str, type(None)), False),
+}
+_QUANTITY_KEYS = {
+    "value": ((int, float, str), True),
+    "value_max": ((int, float, str, type(None)), False),
+    "unit": (str, False),
+    "qualifier": (str, False),
+}
+
+
+class BundleError(Exception):
+    """A bundle that cannot be imported; `problems` lists every reason, each naming its item."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def __str__(self) -> str:
+        made = ", ".join(f"{n} {kind}" for kind, n in sorted(self.created.items())) or "nothing"
+        changed = ", ".join(f"{n} {kind}" for kind, n in sorted(self.updated.items())) or "nothing"
+        return f"created {made}; updated {changed}"
+
+
+def bundle_read(path: str | Path) -> dict:
+    """Parse a bundle file; malformed JSON is a BundleError with its line and column."""
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BundleError([f"{path}: cannot be read ({error})"]) from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise BundleError(
+            [f"{path}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking
+
+
+@dataclass
+class _Plan:
+    """What a checked bundle will write, with every reference resolved."""
+
+    actors: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, bundle: Any):
+        self.bundle = bundle
+        self.problems: list[str] = []
+        self.actor_names: dict[str, str] = {}  # any name or alias -> canonical name
+        self.source_texts: dict[str, str] = {}  # key -> text
+        self.claim_keys: set[str] = set()
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def keys(self, item: Any, where: str, spec: dict) -> bool:
+        if not isinstance(item, dict):
+            self.problem(where, "must be an object")
+            return False
+        ok = True
+        for key in sorted(set(item) - set(spec)):
+            self.problem(f"{where}.{key}", "unknown key")
+            ok = False
+        for key, (types, required) in spec.items():
+            if key not in item:
+                if required:
+                    self.problem(f"{where}.{key}", "is required")
+                    ok = False
+                continue
+            value = item[key]
+            if not isinstance(value, types) or (
+                isinstance(value, bool) and bool not in _tuple(types)
+            ):
+                self.problem(f"{where}.{key}", f"has the wrong type ({type(value).__name__})")
+                ok = False
+            elif required and isinstance(value, str) and not value.strip():
+                self.problem(f"{where}.{key}", "must not be empty")
+                ok = False
+        return ok
+
+    def date(self, value: Any, where: str):
+        if value is None:
+            return None, dates.DAY
+        try:
+            return dates.partial_date_parse(value)
+        except ValueError as error:
+            self.problem(where, str(error))
+            return None, dates.DAY
+
+    def url(self, value: Any, where: str) -> str:
+        if not value:
+            return ""
+        try:
+            URLValidator()(value)
+        except ValidationError:
+            self.problem(where, f"“{value}” is not a valid URL")
+        return value
+
+    def actor(self, name: Any, where: str) -> str | None:
+        canonical = self.actor_names.get(name)
+        if canonical is None:
+            existing = Actor.objects.by_name(name).first() if isinstance(name, str) else None
+            if existing is None:
+                self.problem(where, f"unknown actor “{name}”: declare it in `actors`")
+                return None
+            canonical = self.actor_names[name] = existing.name
+        return canonical
+
+    def check(self) -> _Plan:
+        bundle = self.bundle
+        if not isinstance(bundle, dict):
+            raise BundleError(["bundle: must be a JSON object"])
+        for key in sorted(set(bundle) - {"format", "actors", "sources", "claims"}):
+            self.problem(key, "unknown key")
+        if bundle.get("format") != FORMAT:
+            self.problem("format", f"must be “{FORMAT}”")
+        for key in ("actors", "sources", "claims"):
+            if not isinstance(bundle.get(key, []), list):
+                self.problem(key, "must be a list")
+        if self.problems:
+            raise BundleError(self.problems)
+        plan = _Plan()
+        self._check_actors(bundle.get("actors", []), plan)
+        self._check_sources(bundle.get("sources", []), plan)
+        self._check_claims(bundle.get("claims", []), plan)
+        if self.problems:
+            raise BundleError(self.problems)
+        return plan
+
+    def _check_actors(self, items: list, plan: _Plan) -> None:
+        declared: list[tuple[str, dict]] = []
+        for i, item in enumerate(items):
+            where = f"actors[{i}]"
+            if not self.keys(item, where, _ACTOR_KEYS):
+                continue
+            if item["kind"] not in Actor.Kind.values:
+                self.problem(
+                    f"{where}.kind",
+                    f"“{item['kind']}” is not one of {', '.join(Actor.Kind.values)}",
+                )
+            if item.get("wikidata") and not _WIKIDATA.match(item["wikidata"]):
+                self.problem(f"{where}.wikidata", f"“{item['wikidata']}” is not a Wikidata id (Q…)")
+            aliases = item.get("aliases", [])
+            if not all(isinstance(a, str) and a.strip() for a in aliases):
+                self.problem(f"{where}.aliases", "must be a list of names")
+                aliases = []
+            for name in [item["name"], *aliases]:
+                if name in self.actor_names and self.actor_names[name] != item["name"]:
+                    self.problem(where, f"the name “{name}” is already used by another actor")
+                self.actor_names[name] = item["name"]
+            declared.append((where, item))
+        for where, item in declared:
+            if item.get("affiliation"):
+                self.actor(item["affiliation"], f"{where}.affiliation")
+            plan.actors.append(
+                {
+                    "name": item["name"],
+                    "kind": item["kind"],
+                    "description": item.get("description", ""),
+                    "aliases": list(item.get("aliases", [])),
+                    "affiliation": item.get("affiliation")
+                    and self.actor_names.get(item["affiliation"]),
+                    "wikidata": item.get("wikidata") or "",
+                }
+            )
+
+    def _check_sources(self, items: list, plan: _Plan) -> None:
+        for i, item in enumerate(items):
+            where = f"sources[{i}]"
+            if not self.keys(item, where, _SOURCE_KEYS):
+                continue
+            key = item["key"]
+            if not _SLUG.match(key):
+                self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
+            if key in self.source_texts:
+                self.problem(f"{where}.key", f"“{key}” is declared twice")
+            self.source_texts[key] = item["text"]
+            kind = item.get("kind", Source.Kind.ARTICLE)
+            if kind not in Source.Kind.values:
+                self.problem(
+                    f"{where}.kind", f"“{kind}” is not one of {', '.join(Source.Kind.values)}"
+                )
+            date, precision = self.date(item.get("date"), f"{where}.date")
+            authors = item.get("authors", [])
+            if not all(isinstance(a, str) for a in authors):
+                self.problem(f"{where}.authors", "must be a list of actor names")
+                authors = []
+            plan.sources.append(
+                {
+                    "slug": key,
+                    "title": item["title"],
+                    "text": item["text"],
+                    "kind": kind,
+                    "url": self.url(item.get("url"), f"{where}.url"),
+                    "archive_url": self.url(item.get("archive_url"), f"{where}.archive_url"),
+                    "date": date,
+                    "date_precision": precision,
+                    "language": item.get("language", "en"),
+                    "publisher": item.get("publisher")
+                    and self.actor(item["publisher"], f"{where}.publisher"),
+                    "authors": [
+                        self.actor(a, f"{where}.authors[{j}]") for j, a in enumerate(authors)
+                    ],
+                }
+            )
+
+    def _source_text(self, key: str, where: str) -> str | None:
+        if key not in self.source_texts:
+            existing = Source.objects.filter(slug=key).values_list("text", flat=True).first()
+            if existing is None:
+                self.problem(where, f"unknown source “{key}”: declare it in `sources`")
+                return None
+            self.source_texts[key] = existing
+        return self.source_texts[key]
+
+    def _check_claims(self, items: list, plan: _Plan) -> None:
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                self.claim_keys.add(item["key"])
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            where = f"claims[{i}]"
+            if not self.keys(item, where, _CLAIM_KEYS):
+                continue
+            key = item["key"]
+            if not _SLUG.match(key):
+                self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
+            if key in seen:
+                self.problem(f"{where}.key", f"“{key}” is declared twice")
+            seen.add(key)
+            topics = item.get("topics", [])
+            if not all(isinstance(t, str) and t.strip() for t in topics):
+                self.problem(f"{where}.topics", "must be a list of topic names")
+                topics = []
+            plan.claims.append(
+                {
+                    "slug": key,
+                    "text": item["text"],
+                    "title": item.get("title", ""),
+                    "topics": topics,
+                    "published": item.get("published", True),
+                    **self._quantity(item.get("quantity"), f"{where}.quantity"),
+                    "statements": [
+                        self._citation(s, f"{where}.statements[{j}]", _STATEMENT_KEYS)
+                        for j, s in enumerate(item.get("statements", []))
+                    ],
+                    "disputes": [
+                        self._citation(d, f"{where}.disputes[{j}]", _DISPUTE_KEYS, claim_key=key)
+                        for j, d in enumerate(item.get("disputes", []))
+                    ],
+                }
+            )
+
+    def _quantity(self, quantity: dict | None, where: str) -> dict:
+        empty = {
+            "quantity_value": None,
+            "quantity_value_max": None,
+            "quantity_unit": "",
+            "quantity_qualifier": "",
+        }
+        if quantity is None or not self.keys(quantity, where, _QUANTITY_KEYS):
+            return empty
+        values = {}
+        for key in ("value", "value_max"):
+            raw = quantity.get(key)
+            if raw is None:
+                values[key] = None
+                continue
+            try:
+                values[key] = Decimal(str(raw))
+                if not values[key].is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                self.problem(f"{where}.{key}", f"“{raw}” is not a number")
+                values[key] = None
+        if values["value_max"] is not None and values["value"] is not None:
+            if values["value_max"] < values["value"]:
+                self.problem(f"{where}.value_max", "is below value")
+        qualifier = quantity.get("qualifier", "")
+        if qualifier not in Claim.Qualifier.values:
+            self.problem(
+                f"{where}.qualifier",
+                f"“{qualifier}” is not one of {', '.join(repr(q) for q in Claim.Qualifier.values)}",
+            )
+        return {
+            "quantity_value": values["value"],
+            "quantity_value_max": values["value_max"],
+            "quantity_unit": quantity.get("unit", ""),
+            "quantity_qualifier": qualifier,
+        }
+
+    def _citation(self, item: Any, where: str, spec: dict, claim_key: str = "") -> dict | None:
+        if not self.keys(item, where, spec):
+            return None
+        actor = self.actor(item["actor"], f"{where}.actor")
+        text = self._source_text(item["source"], f"{where}.source")
+        span = None
+        if text is not None:
+            try:
+                span = anchoring.quote_locate(
+                    text,
+                    item["quote"],
+                    prefix=item.get("prefix", ""),
+                    suffix=item.get("suffix", ""),
+                )
+            except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
+                message = str(error).replace("in the text", f"in source “{item['source']}”")
+                self.problem(f"{where}.quote", message)
+        date, precision = self.date(item.get("date"), f"{where}.date")
+        citation = {
+            "actor": actor,
+            "source": item["source"],
+            "span": span,
+            "date": date,
+            "date_precision": precision,
+            "note": item.get("note", ""),
+        }
+        if "kind" in spec:
+            if item["kind"] not in Dispute.Kind.values:
+                self.problem(
+                    f"{where}.kind",
+                    f"“{item['kind']}” is not one of {', '.join(Dispute.Kind.values)}",
+                )
+            counterclaim = item.get("counterclaim")
+            if counterclaim is not None:
+                if counterclaim == claim_key:
+                    self.problem(f"{where}.counterclaim", "a claim cannot be its own counterclaim")
+                elif (
+                    counterclaim not in self.claim_keys
+                    and not Claim.objects.filter(slug=counterclaim).exists()
+                ):
+                    self.problem(f"{where}.counterclaim", f"unknown claim “{counterclaim}”")
+            citation.update(kind=item["kind"], counterclaim=counterclaim)
+        return citation
+
+
+def _tuple(types) -> tuple:
+    return types if isinstance(types, tuple) else (types,)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def bundle_import(bundle: Any) -> ImportReport:
+    """Check `bundle` whole, then write it in one transaction.
+
+    Items are matched to what the database has (actors by name or alias, sources and claims by
+    key) and updated to the bundle's values; nothing is deleted. Importing the same bundle twice
+    changes nothing. Raises BundleError, having written nothing, if any item is wrong.
+    """
+    plan = _Checker(bundle).check()
+    report = ImportReport()
+    with transaction.atomic():
+        actors = _write_actors(plan.actors, report)
+        sources = _write_sources(plan.sources, actors, report)
+        _write_claims(plan.claims, actors, sources, report)
+    return report
+
+
+def _upsert(model, lookup: dict, values: dict, report: ImportReport, label: str):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.save()
+        report.count(label, created=True)
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save()
+        report.count(label, created=False)
+    return obj
+
+
+def _actor_lookup(name: str) -> Actor:
+    return Actor.objects.by_name(name).get()
+
+
+def _write_actors(items: list[dict], report: ImportReport) -> dict[str, Actor]:
+    actors: dict[str, Actor] = {}
+    for item in items:
+        existing = Actor.objects.by_name(item["name"]).first()
+        lookup = {"pk": existing.pk} if existing else {"name": item["name"]}
+        values = {
+            "kind": item["kind"],
+            "description": item["description"],
+            "wikidata": item["wikidata"],
+        }
+        if existing:
+            values["name"] = item["name"]
+        actors[item["name"]] = _upsert(Actor, lookup, values, report, "actors")
+    for item in items:
+        actor = actors[item["name"]]
+        for alias in item["aliases"]:
+            _, created = Alias.objects.get_or_create(name=alias, defaults={"actor": actor})
+            if created:
+                report.count("aliases", created=True)
+        affiliation = (
+            actors.get(item["affiliation"]) or _actor_lookup(item["affiliation"])
+            if item["affiliation"]
+            else None
+        )
+        if actor.affiliation_id != (affiliation.pk if affiliation else None):
+            actor.affiliation = affiliation
+            actor.save()
+    return actors
+
+
+def _resolve(actors: dict[str, Actor], name: str | None) -> Actor | None:
+    if name is None:
+        return None
+    if name not in actors:
+        actors[name] = _actor_lookup(name)
+    return actors[name]
+
+
+def _write_sources(items: list[dict], actors: dict, report: ImportReport) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for item in items:
+        values = {k: v for k, v in item.items() if k not in ("slug", "authors", "publisher")}
+        values["publisher"] = _resolve(actors, item["publisher"])
+        source = _upsert(Source, {"slug": item["slug"]}, values, report, "sources")
+        wanted = [_resolve(actors, name).pk for name in item["authors"]]
+        current = list(source.authorships.values_list("actor_id", flat=True))
+        if current != wanted:
+            source.authorships.all().delete()
+            for position, actor_id in enumerate(wanted):
+                Authorship.objects.create(source=source, actor_id=actor_id, position=position)
+        sources[item["slug"]] = source
+    return sources
+
+
+def _passage(source: Source, span: anchoring.Span, report: ImportReport) -> Passage:
+    passage = Passage.objects.filter(source=source, start=span.start, end=span.end).first()
+    if passage is None:
+        passage = Passage(
+            source=source, start=span.start, end=span.end, quote=source.text[span.start : span.end]
+        )
+        passage.save()
+        report.count("passages", created=True)
+    return passage
+
+
+def _write_claims(items: list[dict], actors: dict, sources: dict, report: ImportReport) -> None:
+    claims: dict[str, Claim] = {}
+    for item in items:
+        values = {
+            k: v
+            for k, v in item.items()
+            if k not in ("slug", "topics", "statements", "disputes", "published")
+        }
+        claim = _upsert(Claim, {"slug": item["slug"]}, values, report, "claims")
+        if item["published"] and not claim.published:
+            claim.publish()
+        elif not item["published"] and claim.published:
+            claim.unpublish()
+        topics = []
+        for name in item["topics"]:
+            topic = Topic.objects.filter(name=name).first()
+            if topic is None:
+                topic = Topic.objects.create(name=name)
+                report.count("topics", created=True)
+            topics.append(topic)
+        if set(claim.topics.values_list("pk", flat=True)) != {t.pk for t in topics}:
+            claim.topics.set(topics)
+        claims[item["slug"]] = claim
+
+    def source_for(key: str) -> Source:
+        if key not in sources:
+            sources[key] = Source.objects.get(slug=key)
+        return sources[key]
+
+    for item in items:
+        claim = claims[item["slug"]]
+        for citation in item["statements"]:
+            passage = _passage(source_for(citation["source"]), citation["span"], report)
+            _upsert(
+                Statement,
+                {"claim": claim, "actor": _resolve(actors, citation["actor"]), "passage": passage},
+                {
+                    "date": citation["date"],
+                    "date_precision": citation["date_precision"],
+                    "note": citation["note"],
+                },
+                report,
+                "statements",
+            )
+        for citation in item["disputes"]:
+            passage = _passage(source_for(citation["source"]), citation["span"], report)
+            counterclaim = citation["counterclaim"]
+            _upsert(
+                Dispute,
+                {"claim": claim, "actor": _resolve(actors, citation["actor"]), "passage": passage},
+                {
+                    "kind": citation["kind"],
+                    "note": citation["note"],
+                    "date": citation["date"],
+                    "date_precision": citation["date_precision"],
+                    "counterclaim": claims.get(counterclaim) or Claim.objects.get(slug=counterclaim)
+                    if counterclaim
+                    else None,
+                },
+                report,
+                "disputes",
+            )

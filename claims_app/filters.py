@@ -1,0 +1,149 @@
+"""FilterSets for the public lists: they validate the query string and narrow a selector's rows.
+
+An invalid value makes the FilterSet invalid; the view answers 400 with its errors, never an
+unfiltered list.
+"""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Actor, Claim, ClaimStatus, Dispute, Source, Statement, Topic
+
+MAX_QUERY_LENGTH = 200
+_SLUG = re.compile(r"^[-\w]{1,100}$")
+
+
+class _SlugChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        # Refuse what cannot be a slug before it reaches the database (a NUL byte is an error
+        # in PostgreSQL, not a miss).
+        if value not in self.empty_values and not _SLUG.match(str(value)):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class _SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A public object named by its slug; an unknown slug is an error that names it."""
+
+    field_class = _SlugChoiceField
+
+    def __init__(self, *args, what: str, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("method", "filter_related")
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": f"There is no {what} “%(value)s” in the record."}
+        )
+        super().__init__(*args, **kwargs)
+
+
+def _stated_by(actor):
+    return Exists(Statement.objects.filter(claim=OuterRef("pk"), actor=actor))
+
+
+def _disputed_by(actor):
+    return Exists(Dispute.objects.filter(claim=OuterRef("pk"), actor=actor))
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        max_length=MAX_QUERY_LENGTH,
+    )
+    made_by = _SlugChoiceFilter(queryset=Actor.objects.public(), label="made by", what="actor")
+    disputed_by = _SlugChoiceFilter(
+        queryset=Actor.objects.public(), label="disputed by", what="actor"
+    )
+    actor = _SlugChoiceFilter(queryset=Actor.objects.public(), label="actor", what="actor")
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, field_name="computed_status")
+    topic = _SlugChoiceFilter(queryset=Topic.objects.public(), label="topic", what="topic")
+    source = _SlugChoiceFilter(queryset=Source.objects.public(), label="source", what="source")
+    since = django_filters.DateFilter(
+        field_name="first_date", lookup_expr="gte", input_formats=["%Y-%m-%d"], label="since"
+    )
+    until = django_filters.DateFilter(
+        field_name="first_date", lookup_expr="lte", input_formats=["%Y-%m-%d"], label="until"
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        label="order",
+        empty_label="newest first",
+        choices=[
+            ("date", "date stated, oldest first"),
+            ("-date", "date stated, newest first"),
+            ("disputes", "fewest disputes first"),
+            ("-disputes", "most disputes first"),
+        ],
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_related(self, queryset, name, value):
+        if name == "made_by":
+            return queryset.filter(_stated_by(value))
+        if name == "disputed_by":
+            return queryset.filter(_disputed_by(value))
+        if name == "actor":
+            return queryset.filter(_stated_by(value) | _disputed_by(value))
+        if name == "topic":
+            return queryset.filter(
+                Exists(Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic=value))
+            )
+        if name == "source":
+            return queryset.filter(
+                Exists(Statement.objects.filter(claim=OuterRef("pk"), passage__source=value))
+                | Exists(Dispute.objects.filter(claim=OuterRef("pk"), passage__source=value))
+            )
+        raise ValueError(name)
+
+    def filter_search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(text__icontains=word)
+                | Q(title__icontains=word)
+                | Exists(
+                    Statement.objects.filter(claim=OuterRef("pk")).filter(
+                        Q(passage__quote__icontains=word) | Q(actor__name__icontains=word)
+                    )
+                )
+                | Exists(
+                    Dispute.objects.filter(claim=OuterRef("pk")).filter(
+                        Q(passage__quote__icontains=word)
+                        | Q(actor__name__icontains=word)
+                        | Q(note__icontains=word)
+                    )
+                )
+            )
+        return queryset
+
+    def filter_ordering(self, queryset, name, value):
+        order = {
+            "date": ["first_date", "text"],
+            "-date": ["-first_date", "text"],
+            "disputes": ["dispute_count", "text"],
+            "-disputes": ["-dispute_count", "text"],
+        }[value]
+        return queryset.order_by(*order)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by("-published_at", "-pk")
+        return queryset
+
+
+class PageForm(forms.Form):
+    page = forms.IntegerField(min_value=1, max_value=10**9, required=False)

@@ -1,0 +1,595 @@
+"""The record: who claimed what, who disputed it, and the exact passage each comes from.
+
+Rules the database can hold live in constraints; the rest in `clean()`. Every public read goes
+through the `public()` QuerySets here and the selectors built on them (selectors.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from . import anchoring, dates
+
+SLUG_MAX_LENGTH = 100
+
+
+def _unique_slug(instance: models.Model, text: str) -> str:
+    """A slug for `text`, unique among `instance`'s model ("-2", "-3"… when taken)."""
+    base = slugify(text, allow_unicode=True)[:80].strip("-") or instance._meta.model_name
+    model = type(instance)
+    slug, n = base, 1
+    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PartialDateMixin(models.Model):
+    """A date known to the year, the month or the day ("2018-12" is a valid date)."""
+
+    date = models.DateField(
+        null=True, blank=True, help_text="The first day of the period if only a year or month."
+    )
+    date_precision = models.CharField(
+        max_length=5, choices=dates.PRECISIONS, default=dates.DAY, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def date_iso(self) -> str:
+        return dates.partial_date_format(self.date, self.date_precision)
+
+    @property
+    def date_display(self) -> str:
+        return dates.partial_date_display(self.date, self.date_precision)
+
+    def clean(self):
+        super().clean()
+        if self.date and self.date_precision in (dates.YEAR, dates.MONTH) and self.date.day != 1:
+            raise ValidationError(
+                {"date": "A date known only to the month or year is its 1st day."}
+            )
+        if self.date and self.date_precision == dates.YEAR and self.date.month != 1:
+            raise ValidationError({"date": "A date known only to the year is 1 January."})
+
+
+# ---------------------------------------------------------------------------------------------
+# Actors
+
+
+class ActorQuerySet(models.QuerySet):
+    def public(self):
+        """Actors that appear in the public record: in a published claim, or as a public
+        source's author or publisher."""
+        return self.filter(
+            Exists(Statement.objects.public().filter(actor=OuterRef("pk")))
+            | Exists(Dispute.objects.public().filter(actor=OuterRef("pk")))
+            | Exists(Source.objects.public().filter(publisher=OuterRef("pk")))
+            | Exists(
+                Authorship.objects.filter(actor=OuterRef("pk"), source__in=Source.objects.public())
+            )
+        )
+
+    def by_name(self, name: str):
+        """The actor called `name`, by its name or one of its aliases."""
+        return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
+
+
+class Actor(Timestamped):
+    class Kind(models.TextChoices):
+        PERSON = "person", "person"
+        ORGANIZATION = "organization", "organization"
+        GOVERNMENT = "government", "government"
+        INTERGOVERNMENTAL = "intergovernmental", "intergovernmental body"
+        MEDIA = "media", "media outlet"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    description = models.TextField(blank=True)
+    affiliation = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="affiliates",
+        help_text="The actor this one speaks for or belongs to (an ambassador's government).",
+    )
+    wikidata = models.CharField(
+        "Wikidata id",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q42970.")],
+    )
+
+    history = HistoricalRecords()
+    objects = ActorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata"], condition=~Q(wikidata=""), name="actor_wikidata_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.affiliation_id and self.affiliation_id == self.pk:
+            raise ValidationError({"affiliation": "An actor cannot be affiliated to itself."})
+        if self.name and Alias.objects.filter(name=self.name).exclude(actor=self.pk).exists():
+            raise ValidationError({"name": "Another actor already has this name as an alias."})
+
+    def get_absolute_url(self):
+        return reverse("actor_detail", args=[self.slug])
+
+    @property
+    def wikidata_url(self) -> str:
+        return f"https://www.wikidata.org/wiki/{self.wikidata}" if self.wikidata else ""
+
+
+class Alias(models.Model):
+    """Another spelling of an actor's name ("Shin Dong Hyuk", "Sin Tong Hyok")."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.name and Actor.objects.filter(name=self.name).exclude(pk=self.actor_id).exists():
+            raise ValidationError({"name": "This is already another actor's name."})
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources and passages
+
+
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """Sources that hold at least one public passage."""
+        return self.filter(Exists(Passage.objects.public().filter(source=OuterRef("pk"))))
+
+
+class Source(Timestamped, PartialDateMixin):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "article"
+        REPORT = "report", "report"
+        STATEMENT = "statement", "statement"
+        SPEECH = "speech", "speech"
+        RESOLUTION = "resolution", "resolution"
+        BOOK = "book", "book"
+        WEBPAGE = "webpage", "web page"
+        OTHER = "other", "other"
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    url = models.URLField("original URL", max_length=1000, blank=True)
+    archive_url = models.URLField("archive URL", max_length=1000, blank=True)
+    publisher = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="published_sources"
+    )
+    authors = models.ManyToManyField(
+        Actor, through="Authorship", related_name="authored_sources", blank=True
+    )
+    language = models.CharField(
+        max_length=20, default="en", help_text="A language tag: en, ko, ru…"
+    )
+    text = models.TextField(help_text="The full text. Passages are spans of it: edit with care.")
+
+    history = HistoricalRecords()
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(self, self.title)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.text:
+            broken = [
+                passage
+                for passage in Passage.objects.filter(source=self.pk)
+                if self.text[passage.start : passage.end] != passage.quote
+            ]
+            if broken:
+                listed = ", ".join(f"#{p.pk} “{p.quote[:40]}”" for p in broken[:10])
+                raise ValidationError(
+                    {
+                        "text": f"This edit would move the words of {len(broken)} passage(s) "
+                        f"({listed}). Passage links must keep showing the words they were "
+                        "made for: change the text elsewhere, or fix those passages first."
+                    }
+                )
+
+    def get_absolute_url(self):
+        return reverse("source_detail", args=[self.slug])
+
+
+class Authorship(models.Model):
+    """An author of a source, in byline order. Deleting an author is refused (PROTECT)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="authorships")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "actor"], name="authorship_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} ({self.source})"
+
+
+class PassageQuerySet(models.QuerySet):
+    def public(self):
+        """Passages cited by a statement or dispute of a published claim."""
+        return self.filter(
+            Exists(Statement.objects.public().filter(passage=OuterRef("pk")))
+            | Exists(Dispute.objects.public().filter(passage=OuterRef("pk")))
+        )
+
+
+class Passage(Timestamped):
+    """A span of a source's text, cited by its permanent id.
+
+    `start`/`end` are code-point offsets (end exclusive); `quote` is always
+    `source.text[start:end]`; `prefix`/`suffix` are the words around it when it was made.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start", "end"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="passage_start_not_negative"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="passage_end_after_start"),
+            models.UniqueConstraint(fields=["source", "start", "end"], name="passage_span_unique"),
+        ]
+
+    def __str__(self):
+        quote = self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"
+        return f"“{quote}” ({self.source})" if self.source_id else f"“{quote}”"
+
+    def _check_quote(self):
+        if self.source.text[self.start : self.end] != self.quote:
+            raise ValidationError(
+                {"quote": f"The quote is not the text of the source at {self.start}–{self.end}."}
+            )
+
+    def clean(self):
+        super().clean()
+        if self.source_id is not None and self.end is not None and self.start is not None:
+            self._check_quote()
+
+    def save(self, *args, **kwargs):
+        self._check_quote()
+        text = self.source.text
+        self.prefix = anchoring.context_before(text, self.start)
+        self.suffix = anchoring.context_after(text, self.end)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("passage_detail", args=[self.pk])
+
+    @property
+    def in_context_url(self) -> str:
+        return f"{self.source.get_absolute_url()}#passage-{self.pk}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Topics and claims
+
+
+class TopicQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(
+            Exists(Claim.topics.through.objects.filter(topic=OuterRef("pk"), claim__published=True))
+        )
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("topic_detail", args=[self.slug])
+
+
+class ClaimStatus(models.TextChoices):
+    UNDISPUTED = "undisputed", "undisputed"
+    DISPUTED = "disputed", "disputed"
+    RETRACTED = "retracted", "retracted"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(published=True)
+
+    def with_status(self):
+        """Annotate `computed_status`: retracted if a claimant retracted it, disputed if anyone
+        disputed it, undisputed otherwise."""
+        retraction = Dispute.objects.filter(
+            claim=OuterRef("pk"),
+            kind=Dispute.Kind.RETRACTS,
+            actor__in=Statement.objects.filter(claim=OuterRef("claim")).values("actor"),
+        )
+        return self.annotate(
+            computed_status=Case(
+                When(Exists(retraction), then=Value(ClaimStatus.RETRACTED)),
+                When(
+                    Exists(Dispute.objects.filter(claim=OuterRef("pk"))),
+                    then=Value(ClaimStatus.DISPUTED),
+                ),
+                default=Value(ClaimStatus.UNDISPUTED),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Claim(Timestamped):
+    """A proposition in the curator's neutral words, with an optional numeric quantity."""
+
+    class Qualifier(models.TextChoices):
+        EXACTLY = "", "exactly"
+        ABOUT = "about", "about"
+        AT_LEAST = "at least", "at least"
+        MORE_THAN = "more than", "more than"
+        UP_TO = "up to", "up to"
+        AT_MOST = "at most", "at most"
+        FEWER_THAN = "fewer than", "fewer than"
+
+    text = models.TextField(help_text="The proposition, in neutral words.")
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
+    title = models.CharField(max_length=200, blank=True, help_text="Optional short title.")
+    topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
+    quantity_value = models.DecimalField(
+        "value", max_digits=24, decimal_places=6, null=True, blank=True
+    )
+    quantity_value_max = models.DecimalField(
+        "maximum",
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="For a range: its upper end.",
+    )
+    quantity_unit = models.CharField("unit", max_length=100, blank=True)
+    quantity_qualifier = models.CharField(
+        "qualifier", max_length=20, choices=Qualifier.choices, blank=True, default=""
+    )
+    published = models.BooleanField(default=False, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("publish_claim", "Can publish and unpublish claims")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_value_max__isnull=True)
+                | Q(quantity_value__isnull=False, quantity_value_max__gte=F("quantity_value")),
+                name="claim_quantity_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.text
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(self, self.title or self.text)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.quantity_value_max is not None:
+            if self.quantity_value is None:
+                raise ValidationError({"quantity_value": "A range needs its lower value too."})
+            if self.quantity_value_max < self.quantity_value:
+                raise ValidationError(
+                    {"quantity_value_max": "The upper end of a range cannot be below its value."}
+                )
+        if (self.quantity_unit or self.quantity_qualifier) and self.quantity_value is None:
+            raise ValidationError({"quantity_value": "A unit or qualifier needs a value."})
+
+    def get_absolute_url(self):
+        return reverse("claim_detail", args=[self.slug])
+
+    @property
+    def status(self) -> str:
+        annotated = getattr(self, "computed_status", None)
+        if annotated is not None:
+            return annotated
+        return Claim.objects.with_status().values_list("computed_status", flat=True).get(pk=self.pk)
+
+    @property
+    def first_date_display(self) -> str:
+        """When the claim was first stated, at the precision known (needs `claims_public()`)."""
+        return dates.partial_date_display(
+            getattr(self, "first_date", None), getattr(self, "first_date_precision", dates.DAY)
+        )
+
+    @property
+    def claimants(self) -> list[Actor]:
+        """The actors who made this claim, each once, in the order of their statements."""
+        return list({s.actor_id: s.actor for s in self.statements.all()}.values())
+
+    @property
+    def quantity_display(self) -> str:
+        if self.quantity_value is None:
+            return ""
+        value = _number_display(self.quantity_value)
+        if self.quantity_value_max is not None:
+            value = f"{value}–{_number_display(self.quantity_value_max)}"
+        return " ".join(p for p in [self.quantity_qualifier, value, self.quantity_unit] if p)
+
+    def publish(self):
+        self.published = True
+        self.published_at = self.published_at or timezone.now()
+        self.save(update_fields=["published", "published_at", "updated_at"])
+
+    def unpublish(self):
+        self.published = False
+        self.save(update_fields=["published", "updated_at"])
+
+
+def _number_display(value) -> str:
+    normalized = Decimal(str(value)).normalize()
+    if normalized == normalized.to_integral_value():
+        return f"{int(normalized):,}"
+    return f"{normalized:,f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements and disputes
+
+
+class PublicThroughClaimQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(claim__published=True)
+
+
+class Statement(Timestamped, PartialDateMixin):
+    """An actor makes, repeats or endorses a claim, in a passage (of any actor's source)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="statements")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="statements")
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="statements")
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = PublicThroughClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "actor", "passage"], name="statement_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} states “{self.claim}”"
+
+
+class Dispute(Timestamped, PartialDateMixin):
+    """An actor disputes a claim, in a passage, optionally resting on a counterclaim."""
+
+    class Kind(models.TextChoices):
+        DENIES = "denies", "denies"
+        QUESTIONS = "questions", "questions"
+        QUALIFIES = "qualifies", "qualifies"
+        RETRACTS = "retracts", "retracts"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="disputes")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="disputes")
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="disputes")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DENIES)
+    note = models.TextField(blank=True)
+    counterclaim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="countered_disputes",
+        help_text="Another claim this dispute rests on.",
+    )
+
+    history = HistoricalRecords()
+    objects = PublicThroughClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "actor", "passage"], name="dispute_unique"),
+            models.CheckConstraint(
+                condition=~Q(counterclaim=F("claim")), name="dispute_counterclaim_not_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} {self.kind} “{self.claim}”"
+
+    def clean(self):
+        super().clean()
+        if self.counterclaim_id and self.counterclaim_id == self.claim_id:
+            raise ValidationError({"counterclaim": "A claim cannot be its own counterclaim."})
+        if (
+            self.kind == self.Kind.RETRACTS
+            and self.claim_id
+            and self.actor_id
+            and not Statement.objects.filter(claim=self.claim_id, actor=self.actor_id).exists()
+        ):
+            raise ValidationError({"kind": "Only one of the claim's own claimants can retract it."})

@@ -1,0 +1,70 @@
+"""Template helpers for the public pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .. import anchoring
+
+register = template.Library()
+
+
+@register.simple_tag
+def marked_text(text: str, passages) -> str:
+    """`text`, escaped, with every passage wrapped in `<mark id="passage-<id>">`.
+
+    Passages may nest or overlap: a mark that must close early to keep the HTML well formed is
+    reopened as a continuation (same passage, no id), so each id appears once, at its start.
+    """
+    spans = sorted(
+        ((p.start, p.end, p.pk) for p in passages if 0 <= p.start < p.end <= len(text)),
+        key=lambda s: (s[0], -s[1], s[2]),
+    )
+    bounds = sorted({0, len(text), *(b for s in spans for b in s[:2])})
+    out: list[str] = []
+    open_marks: list[tuple[int, int]] = []  # (end, pk), outermost first
+    started: set[int] = set()
+    pending = list(spans)
+    for here, following in zip(bounds, bounds[1:], strict=False):
+        # Close marks ending here; any mark opened inside them closes and reopens after.
+        if any(end == here for end, _ in open_marks):
+            keep = [(end, pk) for end, pk in open_marks if end > here]
+            out.append("</mark>" * len(open_marks))
+            open_marks = []
+            for end, pk in keep:
+                out.append(_open(pk, continued=True))
+                open_marks.append((end, pk))
+        while pending and pending[0][0] == here:
+            start, end, pk = pending.pop(0)
+            out.append(_open(pk, continued=pk in started))
+            started.add(pk)
+            open_marks.append((end, pk))
+        out.append(escape(text[here:following]))
+    out.append("</mark>" * len(open_marks))
+    return mark_safe("".join(out))
+
+
+def _open(pk: int, *, continued: bool) -> str:
+    if continued:
+        return f'<mark class="passage" data-passage="{pk}">'
+    return f'<mark class="passage" id="passage-{pk}" data-passage="{pk}">'
+
+
+@register.filter
+def before(passage, length: int = 160) -> str:
+    """The source text just before a passage, cut at a word."""
+    context = anchoring.context_before(passage.source.text, passage.start, length)
+    if len(context) == length and " " in context:
+        context = "…" + context[context.index(" ") + 1 :]
+    return context
+
+
+@register.filter
+def after(passage, length: int = 160) -> str:
+    """The source text just after a passage, cut at a word."""
+    context = anchoring.context_after(passage.source.text, passage.end, length)
+    if len(context) == length and " " in context:
+        context = context[: context.rindex(" ")] + "…"
+    return context

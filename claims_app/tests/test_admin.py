@@ -1,0 +1,221 @@
+"""Curation through the admin, as an editor does it: by the test client, logged in."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
+
+from .factories import ActorFactory, ClaimFactory, PassageFactory, SourceFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor_client(client):
+    user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    return client
+
+
+def _inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_every_admin_list_and_form_opens_with_search(editor_client):
+    StatementFactory()
+    for model in ["actor", "source", "passage", "claim", "statement", "dispute", "topic"]:
+        response = editor_client.get(f"/admin/claims_app/{model}/?q=a")
+        assert response.status_code == 200, model
+        assert editor_client.get(f"/admin/claims_app/{model}/add/").status_code == 200, model
+
+
+def test_an_editor_makes_a_passage_by_pasting_its_quote(editor_client):
+    source = SourceFactory()
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/",
+        {
+            "source": source.pk,
+            "quote": "Critics asked how the figure was estimated",
+            "prefix": "",
+            "suffix": "",
+            "start": "",
+        },
+    )
+    assert response.status_code == 302
+    passage = Passage.objects.get()
+    assert source.text[passage.start : passage.end] == "Critics asked how the figure was estimated"
+
+
+def test_a_quote_not_in_the_source_is_a_form_error_and_nothing_is_saved(editor_client):
+    source = SourceFactory()
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/",
+        {"source": source.pk, "quote": "Critics asked how the number was estimated"},
+    )
+    assert response.status_code == 200
+    assert "This quote is not in" in response.content.decode()
+    assert "Critics asked how the figure was estimated" in response.content.decode()  # closest
+    assert not Passage.objects.exists()
+
+
+def test_an_ambiguous_quote_is_a_form_error_that_says_where(editor_client):
+    source = SourceFactory()
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/", {"source": source.pk, "quote": "the figure"}
+    )
+    page = response.content.decode()
+    assert "occurs 2 times" in page
+    assert not Passage.objects.exists()
+    first = source.text.index("the figure")
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/",
+        {"source": source.pk, "quote": "the figure", "start": str(first)},
+    )
+    assert response.status_code == 302
+    assert Passage.objects.get().start == first
+
+
+def test_an_editor_adds_a_claim_with_a_statement_and_a_dispute_by_pasting_quotes(editor_client):
+    source = SourceFactory()
+    committee, critic = ActorFactory(), ActorFactory()
+    data = {
+        "text": "More than 130,000 people are held in camps.",
+        "title": "",
+        "slug": "",
+        "quantity_qualifier": "more than",
+        "quantity_value": "130000",
+        "quantity_value_max": "",
+        "quantity_unit": "people",
+        **_inline_management("statements", total=1),
+        "statements-0-actor": committee.pk,
+        "statements-0-source": source.pk,
+        "statements-0-quote": "more than 130,000 people are held in camps",
+        "statements-0-date_precision": "day",
+        **_inline_management("disputes", total=1),
+        "disputes-0-actor": critic.pk,
+        "disputes-0-kind": "questions",
+        "disputes-0-source": source.pk,
+        "disputes-0-quote": "Critics asked how the figure was estimated",
+        "disputes-0-date_precision": "day",
+        "disputes-0-note": "Asks how it was counted.",
+    }
+    response = editor_client.post("/admin/claims_app/claim/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim = Claim.objects.get()
+    assert not claim.published  # a new claim is a draft
+    assert claim.statements.get().passage.quote == "more than 130,000 people are held in camps"
+    assert claim.disputes.get().passage.quote == "Critics asked how the figure was estimated"
+    assert claim.status == "disputed"
+
+
+def test_a_bad_quote_in_a_claim_form_saves_nothing(editor_client):
+    source = SourceFactory()
+    data = {
+        "text": "A claim.",
+        "quantity_qualifier": "",
+        **_inline_management("statements", total=1),
+        "statements-0-actor": ActorFactory().pk,
+        "statements-0-source": source.pk,
+        "statements-0-quote": "words that are nowhere",
+        "statements-0-date_precision": "day",
+        **_inline_management("disputes"),
+    }
+    response = editor_client.post("/admin/claims_app/claim/add/", data)
+    assert response.status_code == 200
+    assert "This quote is not in" in response.content.decode()
+    assert not Claim.objects.exists() and not Passage.objects.exists()
+    assert not Statement.objects.exists()
+
+
+def test_publishing_is_an_explicit_action(editor_client):
+    claim = ClaimFactory(published=False)
+    response = editor_client.post(
+        "/admin/claims_app/claim/",
+        {"action": "publish_selected", "_selected_action": [claim.pk]},
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.published and claim.published_at is not None
+
+
+def test_the_publish_button_on_the_claim_form(editor_client):
+    claim = ClaimFactory(published=False, text="To be published.")
+    page = editor_client.get(f"/admin/claims_app/claim/{claim.pk}/change/").content.decode()
+    assert 'name="_publish"' in page
+    data = {
+        "text": claim.text,
+        "quantity_qualifier": "",
+        "_publish": "Save and publish",
+        **_inline_management("statements"),
+        **_inline_management("disputes"),
+    }
+    response = editor_client.post(f"/admin/claims_app/claim/{claim.pk}/change/", data)
+    assert response.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).published
+
+
+def test_editors_cannot_delete(editor_client):
+    actor = ActorFactory()
+    response = editor_client.post(f"/admin/claims_app/actor/{actor.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Actor.objects.filter(pk=actor.pk).exists()
+
+
+def test_deleting_an_actor_that_claims_depend_on_is_refused_with_a_message(client):
+    admin = User.objects.create_superuser("root", password="pw-for-tests")
+    client.force_login(admin)
+    statement = StatementFactory()
+    actor = statement.actor
+    response = client.post(f"/admin/claims_app/actor/{actor.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 200
+    assert (
+        "would require deleting the following protected related objects"
+        in response.content.decode()
+    )
+    assert Actor.objects.filter(pk=actor.pk).exists()
+
+
+def test_every_change_is_in_the_history_with_its_author(editor_client):
+    actor = ActorFactory(name="Before")
+    response = editor_client.post(
+        f"/admin/claims_app/actor/{actor.pk}/change/",
+        {
+            "name": "After",
+            "slug": actor.slug,
+            "kind": "person",
+            "description": "",
+            "wikidata": "",
+            **_inline_management("aliases"),
+        },
+    )
+    assert response.status_code == 302
+    latest = Actor.history.filter(id=actor.pk).latest("history_date")
+    assert latest.name == "After"
+    assert latest.history_user.username == "editor"
+    assert editor_client.get(f"/admin/claims_app/actor/{actor.pk}/history/").status_code == 200
+
+
+def test_a_saved_passage_keeps_its_words(editor_client):
+    passage = PassageFactory()
+    page = editor_client.get(f"/admin/claims_app/passage/{passage.pk}/change/").content.decode()
+    assert "disabled" in page
+    editor_client.post(
+        f"/admin/claims_app/passage/{passage.pk}/change/",
+        {"source": passage.source.pk, "quote": "something else", "start": "0"},
+    )
+    passage.refresh_from_db()
+    assert passage.quote == "more than 130,000 people are held in camps"
+
+
+def test_only_staff_reach_the_admin(client):
+    assert client.get("/admin/").status_code == 302
+    user = User.objects.create_user("reader", password="pw-for-tests")
+    client.force_login(user)
+    assert client.get("/admin/claims_app/claim/").status_code == 302
+    assert Source.objects.count() == 0 and Dispute.objects.count() == 0

@@ -1,0 +1,181 @@
+"""The record's rules, held by model validation and by the database itself."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from claims_app.models import Claim, ClaimStatus, Dispute, Passage
+
+from .factories import (
+    ActorFactory,
+    AliasFactory,
+    AuthorshipFactory,
+    ClaimFactory,
+    DisputeFactory,
+    PassageFactory,
+    SourceFactory,
+    StatementFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_passage_quote_must_be_the_source_text_at_its_offsets():
+    source = SourceFactory()
+    with pytest.raises(ValidationError):
+        Passage(source=source, start=0, end=3, quote="cat").save()
+    passage = Passage(source=source, start=4, end=13, quote="committee")
+    passage.save()
+    assert passage.prefix == "The "
+    assert passage.suffix.startswith(" said that")
+
+
+def test_the_database_refuses_a_passage_that_ends_before_it_starts():
+    source = SourceFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Passage.objects.bulk_create([Passage(source=source, start=5, end=5, quote="")])
+
+
+def test_the_same_span_is_one_passage():
+    passage = PassageFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Passage.objects.bulk_create(
+            [
+                Passage(
+                    source=passage.source, start=passage.start, end=passage.end, quote=passage.quote
+                )
+            ]
+        )
+
+
+def test_slugs_are_made_from_names_and_kept_unique():
+    first = ActorFactory(name="Kim Song")
+    second = ActorFactory.build(name="Kim-Song")
+    second.save()
+    assert first.slug == "kim-song"
+    assert second.slug == "kim-song-2"
+
+
+def test_a_claim_is_undisputed_then_disputed_then_retracted_by_its_own_claimant():
+    claim = ClaimFactory()
+    claimant = ActorFactory()
+    statement = StatementFactory(claim=claim, actor=claimant)
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.UNDISPUTED
+    DisputeFactory(claim=claim)
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.DISPUTED
+    DisputeFactory(
+        claim=claim,
+        actor=claimant,
+        kind=Dispute.Kind.RETRACTS,
+        passage=PassageFactory(
+            source=statement.passage.source, words="the committee said it stands by the figure"
+        ),
+    )
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.RETRACTED
+
+
+def test_only_a_claimant_can_retract_a_claim():
+    claim = StatementFactory().claim
+    retraction = Dispute(
+        claim=claim,
+        actor=ActorFactory(),
+        kind=Dispute.Kind.RETRACTS,
+        passage=PassageFactory(words="Critics asked how the figure was estimated"),
+    )
+    with pytest.raises(ValidationError, match="claimants"):
+        retraction.full_clean()
+
+
+def test_a_claim_cannot_be_its_own_counterclaim():
+    dispute = DisputeFactory()
+    dispute.counterclaim = dispute.claim
+    with pytest.raises(ValidationError):
+        dispute.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dispute.objects.filter(pk=dispute.pk).update(counterclaim=dispute.claim)
+
+
+def test_a_quantity_range_cannot_run_backwards():
+    claim = ClaimFactory.build(quantity_value=100, quantity_value_max=50)
+    with pytest.raises(ValidationError):
+        claim.full_clean()
+    claim = ClaimFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(quantity_value=100, quantity_value_max=50)
+
+
+def test_quantities_read_naturally():
+    claim = ClaimFactory(
+        quantity_value=130000, quantity_unit="political prisoners", quantity_qualifier="more than"
+    )
+    assert claim.quantity_display == "more than 130,000 political prisoners"
+    claim.quantity_value_max = 200000
+    assert claim.quantity_display == "more than 130,000–200,000 political prisoners"
+
+
+@pytest.mark.parametrize("related", ["statement", "dispute", "author", "publisher"])
+def test_deleting_an_actor_that_the_record_depends_on_is_refused(related):
+    actor = ActorFactory()
+    if related == "statement":
+        StatementFactory(actor=actor)
+    elif related == "dispute":
+        DisputeFactory(actor=actor)
+    elif related == "author":
+        AuthorshipFactory(actor=actor)
+    else:
+        SourceFactory(publisher=actor)
+    with pytest.raises(ProtectedError):
+        actor.delete()
+
+
+def test_deleting_a_source_that_claims_cite_is_refused():
+    statement = StatementFactory()
+    with pytest.raises(ProtectedError):
+        statement.passage.source.delete()
+
+
+def test_an_alias_cannot_be_another_actors_name():
+    ActorFactory(name="Shin Dong-hyuk")
+    alias = AliasFactory.build(actor=ActorFactory(), name="Shin Dong-hyuk")
+    with pytest.raises(ValidationError):
+        alias.full_clean()
+
+
+def test_an_actor_is_found_by_any_of_its_names():
+    actor = ActorFactory(name="Shin Dong-hyuk")
+    AliasFactory(actor=actor, name="Sin Tong Hyok")
+    from claims_app.models import Actor
+
+    assert Actor.objects.by_name("Sin Tong Hyok").get() == actor
+    assert Actor.objects.by_name("Shin Dong-hyuk").get() == actor
+
+
+def test_a_partial_date_is_kept_with_its_precision():
+    from claims_app import dates
+
+    source = SourceFactory()
+    source.date, source.date_precision = dates.partial_date_parse("2018-12")
+    source.save()
+    assert source.date_iso == "2018-12"
+    assert source.date_display == "December 2018"
+    source.date = source.date.replace(day=6)
+    with pytest.raises(ValidationError):
+        source.full_clean()
+
+
+def test_editing_a_source_text_that_would_move_a_passage_is_refused():
+    passage = PassageFactory()
+    source = passage.source
+    original = source.text
+    source.text = "Completely different words."
+    with pytest.raises(ValidationError, match="1 passage"):
+        source.full_clean()
+    source.text = original[: passage.end] + " And more at the end."
+    source.full_clean()
+
+
+def test_wikidata_ids_look_like_q_numbers():
+    actor = ActorFactory.build(wikidata="42970")
+    with pytest.raises(ValidationError):
+        actor.full_clean()
