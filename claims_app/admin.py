@@ -223,6 +223,7 @@ class CitationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passage"].required = False
+        self.fields["note"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
         self._new_passage: Passage | None = None
 
     def clean(self):

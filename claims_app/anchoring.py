@@ -99,7 +99,8 @@ def closest_text(text: str, wanted: str, *, limit: int = 200_000) -> str:
     haystack = text[:limit]
     matcher = difflib.SequenceMatcher(None, haystack, wanted, autojunk=False)
     block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
-    if block.size < min(4, len(wanted)):
+    # Text that shares only a few letters with the quote is noise, not a suggestion.
+    if block.size < max(min(4, len(wanted)), len(wanted) // 3):
         return ""
     # Align the longest common block, then widen to the quote's length around it.
     start = max(0, block.a - block.b)

@@ -15,16 +15,16 @@ class SlugConverter:
         return value
 
 
-register_converter(SlugConverter, "slug")
+register_converter(SlugConverter, "uslug")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("claims/", views.claim_list, name="claim_list"),
-    path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
+    path("claims/<uslug:slug>/", views.claim_detail, name="claim_detail"),
     path("actors/", views.actor_list, name="actor_list"),
-    path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("actors/<uslug:slug>/", views.actor_detail, name="actor_detail"),
     path("sources/", views.source_list, name="source_list"),
-    path("sources/<slug:slug>/", views.source_detail, name="source_detail"),
+    path("sources/<uslug:slug>/", views.source_detail, name="source_detail"),
     path("passages/<int:pk>/", views.passage_detail, name="passage_detail"),
-    path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path("topics/<uslug:slug>/", views.topic_detail, name="topic_detail"),
 ]
