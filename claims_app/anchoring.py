@@ -112,4 +112,4 @@ def closest_text(text: str, wanted: str, *, limit: int = 200_000) -> str:
         ratio = difflib.SequenceMatcher(None, candidate, wanted, autojunk=False).ratio()
         if ratio > best_ratio:
             best, best_ratio = candidate, ratio
-    return best.strip() if best_ratio >= 0.5 else ""
+    return best.strip() if best_ratio >= 0.75 else ""
