@@ -89,6 +89,8 @@ class PassageForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start"].required = False
+        # The words around a quote may begin or end with a space: keep it.
+        self.fields["prefix"].strip = self.fields["suffix"].strip = False
         if self.instance.pk:
             for name in ("source", "quote", "prefix", "suffix", "start"):
                 if name in self.fields:
@@ -124,7 +126,10 @@ class PassageForm(forms.ModelForm):
                 return cleaned
         cleaned["start"] = span.start
         self.instance.start, self.instance.end = span.start, span.end
-        if Passage.objects.filter(source=source, start=span.start, end=span.end).exists():
+        if (
+            source.pk is not None
+            and Passage.objects.filter(source=source, start=span.start, end=span.end).exists()
+        ):
             self.add_error("quote", "This passage already exists: use it rather than a copy.")
         return cleaned
 
@@ -268,8 +273,11 @@ class CitationForm(forms.ModelForm):
 
     def save(self, commit=True):
         if self._new_passage is not None:
-            self._new_passage.save()
-            self.instance.passage = self._new_passage
+            # Another inline of the same form may have just made this very span.
+            new = self._new_passage
+            self.instance.passage, _ = Passage.objects.get_or_create(
+                source=new.source, start=new.start, end=new.end, defaults={"quote": new.quote}
+            )
             self._new_passage = None
         return super().save(commit=commit)
 
@@ -462,6 +470,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
         else:
             obj.unpublish()
             self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Publication changes only by its explicit action, never as a side effect of an edit
+            # or of reverting to an old version in the history.
+            obj.published, obj.published_at = (
+                Claim.objects.filter(pk=obj.pk).values_list("published", "published_at").get()
+            )
+        super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._publish_from_form(request, obj)

@@ -21,8 +21,11 @@ from .models import Actor, Alias, Authorship, Claim, Dispute, Passage, Source, S
 
 FORMAT = "claims-bundle/1"
 
-_SLUG = re.compile(r"^[-\w]+$")
-_WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+_SLUG = re.compile(r"[-\w]+")
+_WIKIDATA = re.compile(r"Q[1-9][0-9]*")
+# What a quantity column holds: 24 digits, 6 of them after the point.
+_QUANTITY_LIMIT = Decimal(10) ** 18
+_QUANTITY_STEP = Decimal("0.000001")
 
 # key: (type or types, required)
 _ACTOR_KEYS = {
@@ -134,11 +137,13 @@ class _Checker:
         self.actor_names: dict[str, str] = {}  # any name or alias -> canonical name
         self.source_texts: dict[str, str] = {}  # key -> text
         self.claim_keys: set[str] = set()
+        self.wikidata_ids: set[str] = set()
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
-    def keys(self, item: Any, where: str, spec: dict) -> bool:
+    def keys(self, item: Any, where: str, spec: dict, lengths: dict | None = None) -> bool:
+        lengths = lengths or {}
         if not isinstance(item, dict):
             self.problem(where, "must be an object")
             return False
@@ -161,7 +166,20 @@ class _Checker:
             elif required and isinstance(value, str) and not value.strip():
                 self.problem(f"{where}.{key}", "must not be empty")
                 ok = False
+            elif isinstance(value, str) and key in lengths and len(value) > lengths[key]:
+                self.problem(f"{where}.{key}", f"is longer than {lengths[key]} characters")
+                ok = False
         return ok
+
+    def names(self, values: list, where: str, limit: int, what: str) -> list[str]:
+        """A list of non-empty names, each within `limit` characters."""
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            self.problem(where, f"must be a list of {what}")
+            return []
+        for j, value in enumerate(values):
+            if len(value) > limit:
+                self.problem(f"{where}[{j}]", f"is longer than {limit} characters")
+        return values
 
     def date(self, value: Any, where: str):
         if value is None:
@@ -184,11 +202,14 @@ class _Checker:
     def actor(self, name: Any, where: str) -> str | None:
         canonical = self.actor_names.get(name)
         if canonical is None:
-            existing = Actor.objects.by_name(name).first() if isinstance(name, str) else None
-            if existing is None:
+            matches = list(Actor.objects.by_name(name)[:2]) if isinstance(name, str) else []
+            if not matches:
                 self.problem(where, f"unknown actor “{name}”: declare it in `actors`")
                 return None
-            canonical = self.actor_names[name] = existing.name
+            if len(matches) > 1:
+                self.problem(where, f"“{name}” names more than one actor")
+                return None
+            canonical = self.actor_names[name] = matches[0].name
         return canonical
 
     def check(self) -> _Plan:
@@ -216,19 +237,28 @@ class _Checker:
         declared: list[tuple[str, dict]] = []
         for i, item in enumerate(items):
             where = f"actors[{i}]"
-            if not self.keys(item, where, _ACTOR_KEYS):
+            lengths = {"name": 200, "wikidata": 20}
+            if not self.keys(item, where, _ACTOR_KEYS, lengths):
                 continue
             if item["kind"] not in Actor.Kind.values:
                 self.problem(
                     f"{where}.kind",
                     f"“{item['kind']}” is not one of {', '.join(Actor.Kind.values)}",
                 )
-            if item.get("wikidata") and not _WIKIDATA.match(item["wikidata"]):
+            if item.get("wikidata") and not _WIKIDATA.fullmatch(item["wikidata"]):
                 self.problem(f"{where}.wikidata", f"“{item['wikidata']}” is not a Wikidata id (Q…)")
-            aliases = item.get("aliases", [])
-            if not all(isinstance(a, str) and a.strip() for a in aliases):
-                self.problem(f"{where}.aliases", "must be a list of names")
-                aliases = []
+            aliases = self.names(item.get("aliases", []), f"{where}.aliases", 200, "names")
+            existing = Actor.objects.by_name(item["name"]).first()
+            wikidata = item.get("wikidata")
+            if wikidata:
+                owner = Actor.objects.filter(wikidata=wikidata).first()
+                if wikidata in self.wikidata_ids or (owner is not None and owner != existing):
+                    self.problem(f"{where}.wikidata", f"{wikidata} is already another actor's")
+                self.wikidata_ids.add(wikidata)
+            for alias in aliases:
+                owner = Actor.objects.by_name(alias).first()
+                if owner is not None and owner != existing:
+                    self.problem(f"{where}.aliases", f"“{alias}” already names {owner.name}")
             for name in [item["name"], *aliases]:
                 if name in self.actor_names and self.actor_names[name] != item["name"]:
                     self.problem(where, f"the name “{name}” is already used by another actor")
@@ -252,10 +282,11 @@ class _Checker:
     def _check_sources(self, items: list, plan: _Plan) -> None:
         for i, item in enumerate(items):
             where = f"sources[{i}]"
-            if not self.keys(item, where, _SOURCE_KEYS):
+            lengths = {"key": 100, "title": 500, "language": 20, "url": 1000, "archive_url": 1000}
+            if not self.keys(item, where, _SOURCE_KEYS, lengths):
                 continue
             key = item["key"]
-            if not _SLUG.match(key):
+            if not _SLUG.fullmatch(key):
                 self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
             if key in self.source_texts:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
@@ -266,10 +297,8 @@ class _Checker:
                     f"{where}.kind", f"“{kind}” is not one of {', '.join(Source.Kind.values)}"
                 )
             date, precision = self.date(item.get("date"), f"{where}.date")
-            authors = item.get("authors", [])
-            if not all(isinstance(a, str) for a in authors):
-                self.problem(f"{where}.authors", "must be a list of actor names")
-                authors = []
+            authors = self.names(item.get("authors", []), f"{where}.authors", 200, "actor names")
+            self._check_text_edit(key, item["text"], f"{where}.text")
             plan.sources.append(
                 {
                     "slug": key,
@@ -289,6 +318,22 @@ class _Checker:
                 }
             )
 
+    def _check_text_edit(self, key: str, text: str, where: str) -> None:
+        """A new text for an existing source must keep every passage's words in place."""
+        moved = [
+            passage
+            for passage in Passage.objects.filter(source__slug=key).only(
+                "pk", "start", "end", "quote"
+            )
+            if text[passage.start : passage.end] != passage.quote
+        ]
+        if moved:
+            listed = ", ".join(f"#{p.pk} “{p.quote[:40]}”" for p in moved[:10])
+            self.problem(
+                where,
+                f"this text would move the words of {len(moved)} existing passage(s) ({listed})",
+            )
+
     def _source_text(self, key: str, where: str) -> str | None:
         if key not in self.source_texts:
             existing = Source.objects.filter(slug=key).values_list("text", flat=True).first()
@@ -305,18 +350,15 @@ class _Checker:
         seen: set[str] = set()
         for i, item in enumerate(items):
             where = f"claims[{i}]"
-            if not self.keys(item, where, _CLAIM_KEYS):
+            if not self.keys(item, where, _CLAIM_KEYS, {"key": 100, "title": 200}):
                 continue
             key = item["key"]
-            if not _SLUG.match(key):
+            if not _SLUG.fullmatch(key):
                 self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
             if key in seen:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
             seen.add(key)
-            topics = item.get("topics", [])
-            if not all(isinstance(t, str) and t.strip() for t in topics):
-                self.problem(f"{where}.topics", "must be a list of topic names")
-                topics = []
+            topics = self.names(item.get("topics", []), f"{where}.topics", 200, "topic names")
             plan.claims.append(
                 {
                     "slug": key,
@@ -343,7 +385,7 @@ class _Checker:
             "quantity_unit": "",
             "quantity_qualifier": "",
         }
-        if quantity is None or not self.keys(quantity, where, _QUANTITY_KEYS):
+        if quantity is None or not self.keys(quantity, where, _QUANTITY_KEYS, {"unit": 100}):
             return empty
         values = {}
         for key in ("value", "value_max"):
@@ -358,6 +400,11 @@ class _Checker:
             except InvalidOperation:
                 self.problem(f"{where}.{key}", f"“{raw}” is not a number")
                 values[key] = None
+                continue
+            if abs(values[key]) >= _QUANTITY_LIMIT:
+                self.problem(f"{where}.{key}", f"{raw} is too large (the limit is 10^18)")
+            elif values[key] != values[key].quantize(_QUANTITY_STEP):
+                self.problem(f"{where}.{key}", f"{raw} has more than 6 decimal places")
         if values["value_max"] is not None and values["value"] is not None:
             if values["value_max"] < values["value"]:
                 self.problem(f"{where}.value_max", "is below value")
@@ -466,6 +513,7 @@ def _actor_lookup(name: str) -> Actor:
 def _write_actors(items: list[dict], report: ImportReport) -> dict[str, Actor]:
     actors: dict[str, Actor] = {}
     for item in items:
+        # An actor named by one of its aliases keeps its own name.
         existing = Actor.objects.by_name(item["name"]).first()
         lookup = {"pk": existing.pk} if existing else {"name": item["name"]}
         values = {
@@ -473,8 +521,6 @@ def _write_actors(items: list[dict], report: ImportReport) -> dict[str, Actor]:
             "description": item["description"],
             "wikidata": item["wikidata"],
         }
-        if existing:
-            values["name"] = item["name"]
         actors[item["name"]] = _upsert(Actor, lookup, values, report, "actors")
     for item in items:
         actor = actors[item["name"]]

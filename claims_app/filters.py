@@ -15,14 +15,14 @@ from django.db.models import Exists, OuterRef, Q
 from .models import Actor, Claim, ClaimStatus, Dispute, Source, Statement, Topic
 
 MAX_QUERY_LENGTH = 200
-_SLUG = re.compile(r"^[-\w]{1,100}$")
+_SLUG = re.compile(r"[-\w]{1,100}")
 
 
 class _SlugChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         # Refuse what cannot be a slug before it reaches the database (a NUL byte is an error
         # in PostgreSQL, not a miss).
-        if value not in self.empty_values and not _SLUG.match(str(value)):
+        if value not in self.empty_values and not _SLUG.fullmatch(str(value)):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",

@@ -29,8 +29,11 @@ def _statements() -> QuerySet[Statement]:
 
 
 def _disputes() -> QuerySet[Dispute]:
-    return Dispute.objects.public().select_related(
-        "actor", "passage__source", "claim", "counterclaim"
+    # A counterclaim still in draft reads as none: the prefetch leaves it None.
+    return (
+        Dispute.objects.public()
+        .select_related("actor", "passage__source", "claim")
+        .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
     )
 
 
@@ -88,10 +91,6 @@ def claim_get(*, slug: str) -> Claim:
     )
     if claim is None:
         raise Http404("No published claim has this address.")
-    for dispute in claim.disputes.all():
-        # A counterclaim still in draft is not shown.
-        if dispute.counterclaim is not None and not dispute.counterclaim.published:
-            dispute.counterclaim = None
     claim.countered = list(_disputes().filter(counterclaim=claim).order_by("claim__text"))
     return claim
 
@@ -124,7 +123,19 @@ def sources_public() -> QuerySet[Source]:
         Source.objects.public()
         .select_related("publisher")
         .prefetch_related("authorships__actor")
-        .annotate(passage_count=Count("passages", distinct=True))
+        .annotate(
+            passage_count=Coalesce(
+                Subquery(
+                    Passage.objects.public()
+                    .filter(source=OuterRef("pk"))
+                    .values("source")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
     )
 
 

@@ -219,3 +219,76 @@ def test_only_staff_reach_the_admin(client):
     client.force_login(user)
     assert client.get("/admin/claims_app/claim/").status_code == 302
     assert Source.objects.count() == 0 and Dispute.objects.count() == 0
+
+
+def test_a_new_source_and_its_first_passage_in_one_form(editor_client):
+    data = {
+        "title": "A new report",
+        "slug": "",
+        "kind": "report",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "text": "The figure is 130,000. Others say the figure is lower.",
+        **_inline_management("authorships"),
+        **_inline_management("passages", total=1),
+        "passages-0-quote": "the figure is lower",
+    }
+    response = editor_client.post("/admin/claims_app/source/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Passage.objects.get().quote == "the figure is lower"
+
+
+def test_two_inlines_pasting_the_same_quote_share_one_passage(editor_client):
+    source = SourceFactory()
+    quote = "the ministry denied it outright"
+    data = {
+        "text": "A claim.",
+        "quantity_qualifier": "",
+        **_inline_management("statements", total=1),
+        "statements-0-actor": ActorFactory().pk,
+        "statements-0-source": source.pk,
+        "statements-0-quote": quote,
+        "statements-0-date_precision": "day",
+        **_inline_management("disputes", total=1),
+        "disputes-0-actor": ActorFactory().pk,
+        "disputes-0-kind": "denies",
+        "disputes-0-source": source.pk,
+        "disputes-0-quote": quote,
+        "disputes-0-date_precision": "day",
+    }
+    assert editor_client.post("/admin/claims_app/claim/add/", data).status_code == 302
+    passage = Passage.objects.get()
+    assert passage.statements.count() == 1 and passage.disputes.count() == 1
+
+
+def test_words_before_a_quote_may_end_in_a_space(editor_client):
+    source = SourceFactory(text="He asked how. They asked how. We asked how.")
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/",
+        {"source": source.pk, "quote": "asked how", "prefix": "They "},
+    )
+    assert response.status_code == 302
+    assert Passage.objects.get().start == source.text.index("They asked") + 5
+
+
+def test_reverting_history_never_changes_publication(editor_client):
+    claim = ClaimFactory(published=False, text="Old words.")
+    old = claim.history.latest("history_date")
+    claim.text = "New words."
+    claim.save()
+    claim.publish()
+    response = editor_client.post(
+        f"/admin/claims_app/claim/{claim.pk}/history/{old.history_id}/",
+        {
+            "text": "Old words.",
+            "quantity_qualifier": "",
+            **_inline_management("statements"),
+            **_inline_management("disputes"),
+        },
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.text == "Old words."
+    assert claim.published

@@ -303,3 +303,23 @@ def test_names_and_quotes_are_escaped(client):
         assert "<script>alert" not in page, url
         assert "<img src=x" not in page, url
         assert "<i>claim</i>" not in page, url
+
+
+def test_a_draft_counterclaim_is_not_shown_anywhere(client, disputed_claim):
+    draft = ClaimFactory(text="A draft counterclaim.", published=False)
+    dispute = disputed_claim.disputes.get()
+    Dispute.objects.filter(pk=dispute.pk).update(counterclaim=draft)
+    for url in ["/", f"/claims/{disputed_claim.slug}/", f"/actors/{dispute.actor.slug}/"]:
+        page = _text(client.get(url))
+        assert "A draft counterclaim." not in page, url
+        assert "Asks how it was counted." in page, url  # the dispute itself is shown
+
+
+def test_sources_list_counts_only_public_passages(client, disputed_claim):
+    source = disputed_claim.statements.get().passage.source
+    draft = ClaimFactory(published=False)
+    StatementFactory(
+        claim=draft,
+        passage=PassageFactory(source=source, words="the committee said it stands by the figure"),
+    )
+    assert "2 passages marked" in _text(client.get("/sources/"))

@@ -1,0 +1,240 @@
+"""Importing claims bundles: all or nothing, every problem named by its item."""
+
+import copy
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from claims_app.bundles import BundleError, bundle_import, bundle_read
+from claims_app.models import Actor, Claim, Passage, Source, Statement
+
+from .factories import ActorFactory, AliasFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Amnesty said there are more than 130,000 prisoners. Asmolov asked how they knew."
+
+BUNDLE = {
+    "format": "claims-bundle/1",
+    "actors": [
+        {"name": "Amnesty International", "kind": "organization", "wikidata": "Q42970"},
+        {"name": "Konstantin Asmolov", "kind": "person", "aliases": ["K. Asmolov"]},
+    ],
+    "sources": [
+        {
+            "key": "an-article",
+            "title": "An article",
+            "text": TEXT,
+            "date": "2018-12",
+            "authors": ["K. Asmolov"],
+        },
+    ],
+    "claims": [
+        {
+            "key": "prisoners",
+            "text": "There are more than 130,000 prisoners.",
+            "topics": ["political prisoners"],
+            "quantity": {"value": 130000, "unit": "prisoners", "qualifier": "more than"},
+            "statements": [
+                {
+                    "actor": "Amnesty International",
+                    "source": "an-article",
+                    "quote": "there are more than 130,000 prisoners",
+                    "date": "2018-11",
+                }
+            ],
+            "disputes": [
+                {
+                    "actor": "K. Asmolov",
+                    "source": "an-article",
+                    "kind": "questions",
+                    "quote": "Asmolov asked how they knew",
+                    "note": "How?",
+                    "counterclaim": None,
+                }
+            ],
+        },
+    ],
+}
+
+
+def _bundle(**changes):
+    bundle = copy.deepcopy(BUNDLE)
+    for path, value in changes.items():
+        target = bundle
+        *steps, last = path.split(".")
+        for step in steps:
+            target = target[int(step)] if step.isdigit() else target[step]
+        if value is _DELETE:
+            del target[int(last) if last.isdigit() else last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+    return bundle
+
+
+_DELETE = object()
+
+
+def _problems(bundle) -> list[str]:
+    with pytest.raises(BundleError) as error:
+        bundle_import(bundle)
+    assert not Claim.objects.exists() and not Source.objects.exists()
+    return error.value.problems
+
+
+def test_a_bundle_imports_with_actors_by_name_or_alias():
+    bundle_import(BUNDLE)
+    claim = Claim.objects.get(slug="prisoners")
+    assert claim.published
+    assert claim.quantity_display == "more than 130,000 prisoners"
+    assert claim.disputes.get().actor.name == "Konstantin Asmolov"
+    statement = claim.statements.get()
+    assert statement.date_iso == "2018-11"
+    assert statement.passage.quote == "there are more than 130,000 prisoners"
+    assert Source.objects.get().authors.get().name == "Konstantin Asmolov"
+
+
+def test_importing_the_same_bundle_twice_changes_nothing():
+    bundle_import(BUNDLE)
+    counts = [m.objects.count() for m in (Actor, Source, Passage, Claim, Statement)]
+    history = Claim.history.count()
+    report = bundle_import(BUNDLE)
+    assert str(report) == "created nothing; updated nothing"
+    assert [m.objects.count() for m in (Actor, Source, Passage, Claim, Statement)] == counts
+    assert Claim.history.count() == history
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"claims.0.disputes.0.quote": "Asmolov wondered how"},
+            "claims[0].disputes[0].quote: not found in source “an-article”",
+        ),
+        (
+            {"claims.0.statements.0.quote": "more than 130,000 prisonners"},
+            "the closest text is “more than 130,000 prisoners”",
+        ),
+        ({"claims.0.statements.0.actor": "Nobody"}, "claims[0].statements[0].actor: unknown actor"),
+        (
+            {"claims.0.statements.0.source": "nowhere"},
+            "claims[0].statements[0].source: unknown source",
+        ),
+        ({"claims.0.disputes.0.kind": "hates"}, "claims[0].disputes[0].kind:"),
+        ({"claims.0.disputes.0.counterclaim": "nothing"}, "unknown claim “nothing”"),
+        ({"claims.0.disputes.0.counterclaim": "prisoners"}, "its own counterclaim"),
+        ({"claims.0.colour": "red"}, "claims[0].colour: unknown key"),
+        ({"sources.0.date": "2018-13"}, "sources[0].date:"),
+        ({"claims.0.key": "prisoners\n"}, "claims[0].key:"),
+        ({"claims.0.quantity.value": 1e30}, "claims[0].quantity.value: 1e+30 is too large"),
+        ({"claims.0.quantity.value": 0.0000004}, "more than 6 decimal places"),
+        ({"claims.0.quantity.value_max": 10}, "claims[0].quantity.value_max: is below value"),
+        ({"claims.0.quantity.qualifier": "roughly"}, "claims[0].quantity.qualifier:"),
+        ({"actors.0.name": "A" * 201}, "actors[0].name: is longer than 200 characters"),
+        ({"claims.0.key": "k" * 101}, "claims[0].key: is longer than 100 characters"),
+        ({"actors.1.wikidata": "Q42970"}, "actors[1].wikidata: Q42970 is already another actor's"),
+        ({"actors.1.aliases": ["Amnesty International"]}, "is already used by another actor"),
+        ({"actors.0.kind": "alien"}, "actors[0].kind:"),
+        ({"format": "claims-bundle/2"}, "format: must be"),
+        ({"claims.0.text": _DELETE}, "claims[0].text: is required"),
+        ({"claims.0.published": "yes"}, "claims[0].published: has the wrong type"),
+    ],
+)
+def test_a_bad_bundle_is_rejected_whole_naming_the_item(changes, expected):
+    problems = _problems(_bundle(**changes))
+    assert any(expected in p for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once():
+    problems = _problems(
+        _bundle(
+            **{
+                "claims.0.statements.0.actor": "Nobody",
+                "claims.0.disputes.0.quote": "nowhere to be seen",
+                "sources.0.date": "someday",
+            }
+        )
+    )
+    assert len(problems) == 3
+
+
+def test_a_repeated_quote_needs_a_prefix_or_suffix():
+    text = "He said no. Then she said no."
+    bundle = _bundle(
+        **{
+            "sources.0.text": text,
+            "claims.0.statements.0.quote": "said no",
+            "claims.0.disputes.0.quote": "Then she said no",
+        }
+    )
+    assert any("occurs 2 times" in p for p in _problems(bundle))
+    bundle["claims"][0]["statements"][0]["prefix"] = "she "
+    bundle_import(bundle)
+    assert Passage.objects.get(quote="said no").start == text.rindex("said no")
+
+
+def test_an_alias_that_is_another_existing_actors_name_is_refused():
+    ActorFactory(name="B2")
+    problems = _problems(_bundle(**{"actors.1.aliases": ["B2"]}))
+    assert any("“B2” already names B2" in p for p in problems)
+
+
+def test_a_name_that_fits_two_existing_actors_is_refused_not_guessed():
+    ActorFactory(name="Kim")
+    AliasFactory(actor=ActorFactory(name="Kim Song"), name="Kim")  # legacy data, not clean
+    problems = _problems(_bundle(**{"claims.0.statements.0.actor": "Kim"}))
+    assert any(
+        "claims[0].statements[0].actor: “Kim” names more than one actor" in p for p in problems
+    )
+
+
+def test_a_new_text_that_would_move_existing_passages_is_refused():
+    bundle_import(BUNDLE)
+    edited = _bundle(**{"sources.0.text": "PREFIX INSERTED. " + TEXT})
+    with pytest.raises(BundleError) as error:
+        bundle_import(edited)
+    assert "sources[0].text: this text would move the words of 2 existing passage(s)" in str(
+        error.value
+    )
+    passage = Passage.objects.get(quote="there are more than 130,000 prisoners")
+    assert passage.source.text[passage.start : passage.end] == passage.quote
+
+
+def test_an_existing_actor_named_by_its_alias_is_reused_not_renamed():
+    actor = ActorFactory(name="Konstantin Asmolov")
+    AliasFactory(actor=actor, name="K. Asmolov")
+    bundle = _bundle(**{"actors.1.name": "K. Asmolov", "actors.1.aliases": []})
+    bundle_import(bundle)
+    actor.refresh_from_db()
+    assert actor.name == "Konstantin Asmolov"
+    assert Actor.objects.count() == 2
+
+
+def test_malformed_json_names_line_and_column(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "format": "claims-bundle/1",\n  "actors": [,]\n}', encoding="utf-8")
+    with pytest.raises(BundleError, match="line 3, column 14"):
+        bundle_read(path)
+
+
+def test_the_command_exits_nonzero_and_writes_nothing_for_a_bad_file(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(BUNDLE), encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(_bundle(**{"claims.0.key": "other", "claims.0.statements.0.actor": "Nobody"}))
+    )
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_claims", str(good), str(bad))
+    assert not Claim.objects.exists()
+    call_command("import_claims", str(good), stdout=open("/dev/null", "w"))
+    assert Claim.objects.count() == 1
+
+
+def test_the_same_span_in_two_bundles_is_one_passage():
+    bundle_import(BUNDLE)
+    passage = Passage.objects.get(quote="there are more than 130,000 prisoners")
+    again = _bundle(**{"claims.0.key": "again", "claims.0.disputes": []})
+    bundle_import(again)
+    assert Passage.objects.filter(quote=passage.quote).count() == 1
