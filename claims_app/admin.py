@@ -497,17 +497,7 @@ class StatementAdmin(SimpleHistoryAdmin):
     search_fields = ["actor__name", "claim__text", "passage__quote"]
     autocomplete_fields = ["claim", "actor", "passage"]
     list_select_related = ["actor", "claim", "passage__source"]
-    fields = [
-        "claim",
-        "actor",
-        "passage",
-        "source",
-        "quote",
-        "quote_start",
-        "date",
-        "date_precision",
-        "note",
-    ]
+    fields = ["claim", *StatementForm.Meta.fields]
 
 
 @admin.register(Dispute)
@@ -518,19 +508,7 @@ class DisputeAdmin(SimpleHistoryAdmin):
     search_fields = ["actor__name", "claim__text", "passage__quote", "note"]
     autocomplete_fields = ["claim", "actor", "passage", "counterclaim"]
     list_select_related = ["actor", "claim", "passage__source"]
-    fields = [
-        "claim",
-        "actor",
-        "kind",
-        "passage",
-        "source",
-        "quote",
-        "quote_start",
-        "date",
-        "date_precision",
-        "note",
-        "counterclaim",
-    ]
+    fields = ["claim", *DisputeForm.Meta.fields]
 
 
 @admin.register(Topic)

@@ -41,6 +41,20 @@ class Timestamped(models.Model):
         abstract = True
 
 
+class Slugged(models.Model):
+    """A unique slug, made from the object's name (its `str`) when left blank."""
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = _unique_slug(self, str(self))
+        super().save(*args, **kwargs)
+
+
 class PartialDateMixin(models.Model):
     """A date known to the year, the month or the day ("2018-12" is a valid date)."""
 
@@ -94,7 +108,7 @@ class ActorQuerySet(models.QuerySet):
         return self.filter(Q(name=name) | Q(aliases__name=name)).distinct()
 
 
-class Actor(Timestamped):
+class Actor(Timestamped, Slugged):
     class Kind(models.TextChoices):
         PERSON = "person", "person"
         ORGANIZATION = "organization", "organization"
@@ -104,7 +118,6 @@ class Actor(Timestamped):
         OTHER = "other", "other"
 
     name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     description = models.TextField(blank=True)
     affiliation = models.ForeignKey(
@@ -135,11 +148,6 @@ class Actor(Timestamped):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = _unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -187,7 +195,7 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(Exists(Passage.objects.public().filter(source=OuterRef("pk"))))
 
 
-class Source(Timestamped, PartialDateMixin):
+class Source(Timestamped, Slugged, PartialDateMixin):
     class Kind(models.TextChoices):
         ARTICLE = "article", "article"
         REPORT = "report", "report"
@@ -199,7 +207,6 @@ class Source(Timestamped, PartialDateMixin):
         OTHER = "other", "other"
 
     title = models.CharField(max_length=500)
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
     url = models.URLField("original URL", max_length=1000, blank=True)
     archive_url = models.URLField("archive URL", max_length=1000, blank=True)
@@ -222,11 +229,6 @@ class Source(Timestamped, PartialDateMixin):
 
     def __str__(self):
         return self.title
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = _unique_slug(self, self.title)
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -344,9 +346,8 @@ class TopicQuerySet(models.QuerySet):
         )
 
 
-class Topic(models.Model):
+class Topic(Slugged):
     name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
     description = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -357,11 +358,6 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = _unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("topic_detail", args=[self.slug])
@@ -398,7 +394,7 @@ class ClaimQuerySet(models.QuerySet):
         )
 
 
-class Claim(Timestamped):
+class Claim(Timestamped, Slugged):
     """A proposition in the curator's neutral words, with an optional numeric quantity."""
 
     class Qualifier(models.TextChoices):
@@ -411,7 +407,6 @@ class Claim(Timestamped):
         FEWER_THAN = "fewer than", "fewer than"
 
     text = models.TextField(help_text="The proposition, in neutral words.")
-    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True, blank=True)
     title = models.CharField(max_length=200, blank=True, help_text="Optional short title.")
     topics = models.ManyToManyField(Topic, related_name="claims", blank=True)
     quantity_value = models.DecimalField(
@@ -448,11 +443,6 @@ class Claim(Timestamped):
 
     def __str__(self):
         return self.title or self.text
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = _unique_slug(self, self.title or self.text)
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
