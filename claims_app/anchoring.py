@@ -83,7 +83,7 @@ def quote_locate(text: str, quote: str, *, prefix: str = "", suffix: str = "") -
         spans = [
             span
             for span in spans
-            if text[: span.start].endswith(prefix) and text[span.end :].startswith(suffix)
+            if text.endswith(prefix, 0, span.start) and text.startswith(suffix, span.end)
         ]
         if not spans:
             raise QuoteNotFound(quote, closest_text(text, prefix + quote + suffix))
@@ -113,3 +113,23 @@ def closest_text(text: str, wanted: str, *, limit: int = 200_000) -> str:
         if ratio > best_ratio:
             best, best_ratio = candidate, ratio
     return best.strip() if best_ratio >= 0.75 else ""
+
+
+def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
+    """The shortest `prefix` (else `suffix`, else both) that tells the span apart from every
+    other occurrence of its quote; {} when the quote occurs once."""
+    quote = text[start:end]
+    others = [s for s in occurrences(text, quote) if s.start != start]
+    if not others:
+        return {}
+    for length in range(1, CONTEXT_LENGTH * 4):
+        prefix = context_before(text, start, length)
+        if not any(text.endswith(prefix, 0, s.start) for s in others):
+            return {"prefix": prefix}
+        suffix = context_after(text, end, length)
+        if not any(text.startswith(suffix, s.end) for s in others):
+            return {"suffix": suffix}
+    return {
+        "prefix": context_before(text, start, start),
+        "suffix": context_after(text, end, len(text)),
+    }

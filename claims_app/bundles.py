@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Prefetch
 
 from . import anchoring, dates
 from .models import Actor, Alias, Authorship, Claim, Dispute, Passage, Source, Statement, Topic
@@ -468,6 +469,113 @@ class _Checker:
 
 def _tuple(types) -> tuple:
     return types if isinstance(types, tuple) else (types,)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exporting
+
+
+def bundle_export() -> dict:
+    """The whole record as one bundle, in a stable order with stable keys, so that the same data
+    always exports to the same bytes. Passages no statement or dispute cites are not in it: a
+    bundle has no place for them."""
+    actors = Actor.objects.select_related("affiliation").prefetch_related("aliases")
+    sources = Source.objects.select_related("publisher").prefetch_related("authorships__actor")
+    citations = {
+        "statements": Statement.objects.select_related("actor", "passage__source"),
+        "disputes": Dispute.objects.select_related("actor", "passage__source", "counterclaim"),
+    }
+    claims = Claim.objects.prefetch_related(
+        "topics", *(Prefetch(name, queryset=qs) for name, qs in citations.items())
+    )
+    return {
+        "format": FORMAT,
+        "actors": [_actor_item(actor) for actor in actors.order_by("name")],
+        "sources": [_source_item(source) for source in sources.order_by("slug")],
+        "claims": [_claim_item(claim) for claim in claims.order_by("slug")],
+    }
+
+
+def bundle_dumps(bundle: dict) -> str:
+    return json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
+
+
+def _optional(item: dict, **values) -> dict:
+    item.update({key: value for key, value in values.items() if value not in ("", None, [])})
+    return item
+
+
+def _actor_item(actor: Actor) -> dict:
+    return _optional(
+        {"name": actor.name, "kind": actor.kind},
+        description=actor.description,
+        aliases=sorted(alias.name for alias in actor.aliases.all()),
+        affiliation=actor.affiliation.name if actor.affiliation else None,
+        wikidata=actor.wikidata,
+    )
+
+
+def _source_item(source: Source) -> dict:
+    item = {
+        "key": source.slug,
+        "title": source.title,
+        "kind": source.kind,
+        "url": source.url or None,
+        "date": source.date_iso or None,
+        "language": source.language,
+        "publisher": source.publisher.name if source.publisher else None,
+        "authors": [authorship.actor.name for authorship in source.authorships.all()],
+    }
+    _optional(item, archive_url=source.archive_url)
+    item["text"] = source.text
+    return item
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _claim_item(claim: Claim) -> dict:
+    item = _optional({"key": claim.slug, "text": claim.text}, title=claim.title)
+    item["topics"] = sorted(topic.name for topic in claim.topics.all())
+    if claim.quantity_value is not None:
+        item["quantity"] = _optional(
+            {"value": _number(claim.quantity_value)},
+            value_max=_number(claim.quantity_value_max),
+            unit=claim.quantity_unit,
+            qualifier=claim.quantity_qualifier,
+        )
+    item["published"] = claim.published
+    item["statements"] = [_citation_item(s) for s in _ordered(claim.statements.all())]
+    item["disputes"] = [
+        _optional(
+            _citation_item(d, kind=d.kind),
+            counterclaim=d.counterclaim.slug if d.counterclaim else None,
+        )
+        for d in _ordered(claim.disputes.all())
+    ]
+    return item
+
+
+def _ordered(citations):
+    return sorted(
+        citations,
+        key=lambda c: (c.passage.source.slug, c.passage.start, c.passage.end, c.actor.name),
+    )
+
+
+def _citation_item(citation, **extra) -> dict:
+    passage = citation.passage
+    item = {
+        "actor": citation.actor.name,
+        **extra,
+        "source": passage.source.slug,
+        "quote": passage.quote,
+    }
+    item.update(anchoring.quote_selector(passage.source.text, passage.start, passage.end))
+    return _optional(item, date=citation.date_iso, note=citation.note)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,3 +65,12 @@ def test_a_located_quote_is_always_exactly_its_span(text, data):
     else:
         assert text[span.start : span.end] == quote
         assert span.start == start
+
+
+@given(st.text(alphabet="ab ", min_size=1, max_size=60), st.data())
+def test_an_exported_selector_always_finds_its_own_span_again(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    selector = anchoring.quote_selector(text, start, end)
+    span = anchoring.quote_locate(text, text[start:end], **selector)
+    assert (span.start, span.end) == (start, end)

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from claims_app.bundles import bundle_dumps, bundle_export
+
+
+class Command(BaseCommand):
+    help = "Write the whole record as one claims bundle (PRODUCT.md §5), to stdout or --output."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    def handle(self, *args, output=None, **options):
+        text = bundle_dumps(bundle_export())
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            self.stdout.write(text, ending="")
