@@ -24,6 +24,25 @@ FORMAT = "claims-bundle/1"
 
 _SLUG = re.compile(r"[-\w]+")
 _WIKIDATA = re.compile(r"Q[1-9][0-9]*")
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# The longest strings the columns hold, by bundle key, read from the models.
+_ACTOR_LENGTHS = {"name": _max_length(Actor, "name"), "wikidata": _max_length(Actor, "wikidata")}
+_SOURCE_LENGTHS = {
+    "key": _max_length(Source, "slug"),
+    "title": _max_length(Source, "title"),
+    "language": _max_length(Source, "language"),
+    "url": _max_length(Source, "url"),
+    "archive_url": _max_length(Source, "archive_url"),
+}
+_CLAIM_LENGTHS = {"key": _max_length(Claim, "slug"), "title": _max_length(Claim, "title")}
+_QUANTITY_LENGTHS = {"unit": _max_length(Claim, "quantity_unit")}
+_NAME_LENGTH = _max_length(Alias, "name")
+_TOPIC_LENGTH = _max_length(Topic, "name")
 # What a quantity column holds: 24 digits, 6 of them after the point.
 _QUANTITY_LIMIT = Decimal(10) ** 18
 _QUANTITY_STEP = Decimal("0.000001")
@@ -238,8 +257,7 @@ class _Checker:
         declared: list[tuple[str, dict]] = []
         for i, item in enumerate(items):
             where = f"actors[{i}]"
-            lengths = {"name": 200, "wikidata": 20}
-            if not self.keys(item, where, _ACTOR_KEYS, lengths):
+            if not self.keys(item, where, _ACTOR_KEYS, _ACTOR_LENGTHS):
                 continue
             if item["kind"] not in Actor.Kind.values:
                 self.problem(
@@ -248,7 +266,7 @@ class _Checker:
                 )
             if item.get("wikidata") and not _WIKIDATA.fullmatch(item["wikidata"]):
                 self.problem(f"{where}.wikidata", f"“{item['wikidata']}” is not a Wikidata id (Q…)")
-            aliases = self.names(item.get("aliases", []), f"{where}.aliases", 200, "names")
+            aliases = self.names(item.get("aliases", []), f"{where}.aliases", _NAME_LENGTH, "names")
             existing = Actor.objects.by_name(item["name"]).first()
             wikidata = item.get("wikidata")
             if wikidata:
@@ -283,8 +301,7 @@ class _Checker:
     def _check_sources(self, items: list, plan: _Plan) -> None:
         for i, item in enumerate(items):
             where = f"sources[{i}]"
-            lengths = {"key": 100, "title": 500, "language": 20, "url": 1000, "archive_url": 1000}
-            if not self.keys(item, where, _SOURCE_KEYS, lengths):
+            if not self.keys(item, where, _SOURCE_KEYS, _SOURCE_LENGTHS):
                 continue
             key = item["key"]
             if not _SLUG.fullmatch(key):
@@ -298,7 +315,9 @@ class _Checker:
                     f"{where}.kind", f"“{kind}” is not one of {', '.join(Source.Kind.values)}"
                 )
             date, precision = self.date(item.get("date"), f"{where}.date")
-            authors = self.names(item.get("authors", []), f"{where}.authors", 200, "actor names")
+            authors = self.names(
+                item.get("authors", []), f"{where}.authors", _NAME_LENGTH, "actor names"
+            )
             self._check_text_edit(key, item["text"], f"{where}.text")
             plan.sources.append(
                 {
@@ -351,7 +370,7 @@ class _Checker:
         seen: set[str] = set()
         for i, item in enumerate(items):
             where = f"claims[{i}]"
-            if not self.keys(item, where, _CLAIM_KEYS, {"key": 100, "title": 200}):
+            if not self.keys(item, where, _CLAIM_KEYS, _CLAIM_LENGTHS):
                 continue
             key = item["key"]
             if not _SLUG.fullmatch(key):
@@ -359,7 +378,9 @@ class _Checker:
             if key in seen:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
             seen.add(key)
-            topics = self.names(item.get("topics", []), f"{where}.topics", 200, "topic names")
+            topics = self.names(
+                item.get("topics", []), f"{where}.topics", _TOPIC_LENGTH, "topic names"
+            )
             plan.claims.append(
                 {
                     "slug": key,
@@ -386,7 +407,7 @@ class _Checker:
             "quantity_unit": "",
             "quantity_qualifier": "",
         }
-        if quantity is None or not self.keys(quantity, where, _QUANTITY_KEYS, {"unit": 100}):
+        if quantity is None or not self.keys(quantity, where, _QUANTITY_KEYS, _QUANTITY_LENGTHS):
             return empty
         values = {}
         for key in ("value", "value_max"):
