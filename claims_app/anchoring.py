@@ -133,3 +133,114 @@ def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
         "prefix": context_before(text, start, start),
         "suffix": context_after(text, end, len(text)),
     }
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a passage stands in a (possibly edited) text. `exact` means `text[span]` is the
+    quote itself; otherwise the passage has changed, and `span` is the best current match, with
+    `score` from 0 (nothing alike) to 1."""
+
+    span: Span
+    exact: bool
+    score: float
+
+
+# How far from its old place a fuzzy search looks, at the least (code points).
+FUZZY_REACH = 2_000
+OFFER_SCORE = 0.5
+
+
+def passage_reanchor(
+    text: str, *, quote: str, prefix: str, suffix: str, start: int, end: int
+) -> Anchor:
+    """Find a passage again after its text was edited.
+
+    In order: the old offsets; the exact quote nearest the old position (occurrences whose
+    prefix and suffix still match first); the words now between its prefix and suffix; a fuzzy
+    match near its old place, scored on quote, prefix, suffix and distance. Only the first two
+    give an exact anchor: a passage never silently resolves to other words.
+    """
+    if text[start:end] == quote:
+        return Anchor(Span(start, end), True, 1.0)
+    spans = occurrences(text, quote)
+    if spans:
+        in_context = [
+            s for s in spans if text.endswith(prefix, 0, s.start) and text.startswith(suffix, s.end)
+        ]
+        best = min(in_context or spans, key=lambda s: (abs(s.start - start), s.start))
+        return Anchor(best, True, 1.0)
+    between = _between_context(text, quote, prefix, suffix, start)
+    if between is not None:
+        return between
+    return _fuzzy(text, quote, prefix, suffix, start)
+
+
+def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
+    if len(prefix) < 8 or len(suffix) < 8:
+        return None  # too little context to place anything by it
+    best = None
+    for before in occurrences(text, prefix):
+        after = text.find(suffix, before.end)
+        if after <= before.end or after - before.end > 2 * len(quote) + 40:
+            continue
+        span = Span(before.end, after)
+        distance = abs(span.start - start)
+        if best is None or distance < best[0]:
+            best = (distance, span)
+    if best is None:
+        return None
+    span = best[1]
+    score = difflib.SequenceMatcher(None, text[span.start : span.end], quote).ratio()
+    return Anchor(span, False, round(max(score, OFFER_SCORE), 3))
+
+
+def _fuzzy(text, quote, prefix, suffix, start) -> Anchor:
+    reach = max(FUZZY_REACH, 4 * len(quote))
+    low, high = max(0, start - reach), min(len(text), start + len(quote) + reach)
+    region = text[low:high]
+    best = Anchor(_clamp(text, start, len(quote)), False, 0.0)
+    if not region.strip():
+        return best
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(quote)
+    seeds = {
+        b.a
+        for b in difflib.SequenceMatcher(None, region, quote, autojunk=False).get_matching_blocks()
+        if b.size >= 3
+    }
+    candidates = {max(0, a - offset) for a in seeds for offset in range(0, len(quote), 4)}
+    candidates |= {max(0, min(len(region) - 1, start - low))}
+    for s in sorted(candidates)[:400]:
+        window = region[s : s + len(quote)]
+        if not window:
+            continue
+        matcher.set_seq1(window)
+        quote_score = matcher.ratio()
+        if quote_score < 0.3:
+            continue
+        absolute = low + s
+        context = (
+            (
+                difflib.SequenceMatcher(
+                    None, context_before(text, absolute, len(prefix)), prefix
+                ).ratio()
+                + difflib.SequenceMatcher(
+                    None, context_after(text, absolute + len(window), len(suffix)), suffix
+                ).ratio()
+            )
+            / 2
+            if (prefix or suffix)
+            else quote_score
+        )
+        nearness = 1 - min(1.0, abs(absolute - start) / reach)
+        score = 0.7 * quote_score + 0.2 * context + 0.1 * nearness
+        if score > best.score:
+            best = Anchor(Span(absolute, absolute + len(window)), False, round(score, 3))
+    return best
+
+
+def _clamp(text: str, start: int, length: int) -> Span:
+    """A non-empty span of `text` near `start` (the text must not be empty)."""
+    start = max(0, min(start, len(text) - 1))
+    return Span(start, min(len(text), start + max(1, length)))

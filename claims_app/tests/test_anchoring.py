@@ -74,3 +74,92 @@ def test_an_exported_selector_always_finds_its_own_span_again(text, data):
     selector = anchoring.quote_selector(text, start, end)
     span = anchoring.quote_locate(text, text[start:end], **selector)
     assert (span.start, span.end) == (start, end)
+
+
+def _anchor(text, old_text, start, end):
+    return anchoring.passage_reanchor(
+        text,
+        quote=old_text[start:end],
+        prefix=anchoring.context_before(old_text, start),
+        suffix=anchoring.context_after(old_text, end),
+        start=start,
+        end=end,
+    )
+
+
+def test_a_passage_survives_an_edit_before_it():
+    old = "Intro. The committee counted 130,000 prisoners. End."
+    start = old.index("counted")
+    end = start + len("counted 130,000 prisoners")
+    new = "A much longer introduction. " + old
+    anchor = _anchor(new, old, start, end)
+    assert anchor.exact
+    assert new[anchor.span.start : anchor.span.end] == "counted 130,000 prisoners"
+
+
+def test_a_repeated_quote_is_placed_by_its_context_not_by_the_first_match():
+    old = "yes said A. Later, no said B; then no said C."
+    start = old.index("no said C") - 0
+    end = start + len("no said")
+    new = "no said Z first. " + old
+    anchor = _anchor(new, old, start, end)
+    assert anchor.exact
+    assert anchor.span.start == new.index("no said C")
+
+
+def test_edited_words_between_intact_context_are_a_changed_passage():
+    old = "The report found that more than 130,000 people are held in camps, it said."
+    start = old.index("more than")
+    end = old.index(" in camps")
+    new = old.replace("more than 130,000 people are held", "about 120,000 people were held")
+    anchor = _anchor(new, old, start, end)
+    assert not anchor.exact
+    assert new[anchor.span.start : anchor.span.end] == "about 120,000 people were held"
+    assert anchor.score >= anchoring.OFFER_SCORE
+
+
+def test_a_lightly_edited_quote_is_offered_as_a_fuzzy_match():
+    old = "Alpha beta. Amnesty estimated that there are 130,000 prisoners there. Gamma delta."
+    start = old.index("Amnesty")
+    end = old.index(" there. Gamma")
+    new = "Completely new opening! " + old.replace("estimated", "guessed").replace(
+        "Alpha beta.", "Zeta."
+    ).replace("Gamma delta", "Omega")
+    anchor = _anchor(new, old, start, end)
+    assert not anchor.exact
+    assert anchor.score >= anchoring.OFFER_SCORE
+    assert "130,000 prisoners" in new[anchor.span.start : anchor.span.end]
+
+
+def test_a_quote_whose_words_are_gone_is_changed_with_a_low_score():
+    old = "Amnesty estimated 130,000 prisoners."
+    anchor = _anchor("Nothing of the kind remains here at all.", old, 0, len(old))
+    assert not anchor.exact
+    assert anchor.score < anchoring.OFFER_SCORE
+
+
+_edits = st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(0, 8), st.text(alphabet="ab c.", max_size=8)),
+    max_size=4,
+)
+
+
+@given(st.text(alphabet="ab c.", min_size=1, max_size=120), st.data(), _edits)
+def test_after_any_edit_a_passage_is_exactly_its_quote_or_marked_changed(text, data, edits):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    new = text
+    for at, cut, insert in edits:
+        at = at % (len(new) + 1)
+        new = new[:at] + insert + new[at + cut :]
+    if not new:
+        return
+    anchor = _anchor(new, text, start, end)
+    assert 0 <= anchor.span.start < anchor.span.end <= len(new)
+    if anchor.exact:
+        assert new[anchor.span.start : anchor.span.end] == text[start:end]
+    else:
+        assert (
+            text[start:end] not in new
+            or new[anchor.span.start : anchor.span.end] != text[start:end]
+        )
