@@ -184,6 +184,13 @@ class SourceAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_passages=Count("passages"))
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "text" in form.changed_data:
+            report = obj.passages_reanchor()
+            level = messages.WARNING if report.changed else messages.INFO
+            self.message_user(request, f"The text changed: {report}.", level)
+
     @admin.display(description="passages", ordering="_passages")
     def passage_count(self, obj):
         return obj._passages

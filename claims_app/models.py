@@ -6,6 +6,7 @@ through the `public()` QuerySets here and the selectors built on them (selectors
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -230,26 +231,53 @@ class Source(Timestamped, Slugged, PartialDateMixin):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        super().clean()
-        if self.pk and self.text:
-            broken = [
-                passage
-                for passage in Passage.objects.filter(source=self.pk)
-                if self.text[passage.start : passage.end] != passage.quote
-            ]
-            if broken:
-                listed = ", ".join(f"#{p.pk} “{p.quote[:40]}”" for p in broken[:10])
-                raise ValidationError(
-                    {
-                        "text": f"This edit would move the words of {len(broken)} passage(s) "
-                        f"({listed}). Passage links must keep showing the words they were "
-                        "made for: change the text elsewhere, or fix those passages first."
-                    }
-                )
+    def passages_reanchor(self) -> ReanchorReport:
+        """Find every passage of this source again in its current text (after an edit).
+
+        A passage whose quote still occurs takes its new offsets; one whose quote no longer occurs
+        is marked changed, keeps its words as cited, and holds the best current match. Ids stay.
+        """
+        report = ReanchorReport()
+        passages = list(self.passages.all())
+        for passage in passages:
+            anchor = anchoring.passage_reanchor(
+                self.text,
+                quote=passage.quote,
+                prefix=passage.prefix,
+                suffix=passage.suffix,
+                start=passage.start,
+                end=passage.end,
+            )
+            moved = (anchor.span.start, anchor.span.end) != (passage.start, passage.end)
+            passage.start, passage.end = anchor.span.start, anchor.span.end
+            passage.match_score = anchor.score
+            if anchor.exact:
+                passage.prefix = anchoring.context_before(self.text, passage.start)
+                passage.suffix = anchoring.context_after(self.text, passage.end)
+                report.moved += moved
+            elif not passage.changed:
+                report.changed.append(passage)
+            passage.changed = not anchor.exact
+        Passage.objects.bulk_update(
+            passages, ["start", "end", "prefix", "suffix", "changed", "match_score"], batch_size=500
+        )
+        return report
 
     def get_absolute_url(self):
         return reverse("source_detail", args=[self.slug])
+
+
+@dataclass
+class ReanchorReport:
+    moved: int = 0  # passages found exactly at new offsets
+    changed: list[Passage] = field(default_factory=list)  # newly marked changed
+
+    def __str__(self) -> str:
+        text = f"{self.moved} passage(s) re-anchored"
+        if self.changed:
+            listed = ", ".join(f"#{p.pk} “{p.quote[:40]}”" for p in self.changed[:10])
+            text += f"; {len(self.changed)} marked as changed: {listed}"
+        return text
 
 
 class Authorship(models.Model):
@@ -283,8 +311,10 @@ class PassageQuerySet(models.QuerySet):
 class Passage(Timestamped):
     """A span of a source's text, cited by its permanent id.
 
-    `start`/`end` are code-point offsets (end exclusive); `quote` is always
-    `source.text[start:end]`; `prefix`/`suffix` are the words around it when it was made.
+    `start`/`end` are code-point offsets (end exclusive); `quote` is `source.text[start:end]`,
+    unless the text was edited so that the quote no longer occurs (`changed`); `prefix`/`suffix`
+    are the words around it. Two passages may come to share a span after an edit; code that makes
+    passages reuses an existing span instead of making a copy.
     """
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
@@ -293,6 +323,13 @@ class Passage(Timestamped):
     quote = models.TextField()
     prefix = models.TextField(blank=True)
     suffix = models.TextField(blank=True)
+    changed = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The source's text was edited and the quote no longer occurs in it: `quote` "
+        "keeps the words as cited, start and end hold the best current match.",
+    )
+    match_score = models.FloatField(default=1.0, editable=False)
 
     history = HistoricalRecords()
     objects = PassageQuerySet.as_manager()
@@ -302,7 +339,9 @@ class Passage(Timestamped):
         constraints = [
             models.CheckConstraint(condition=Q(start__gte=0), name="passage_start_not_negative"),
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="passage_end_after_start"),
-            models.UniqueConstraint(fields=["source", "start", "end"], name="passage_span_unique"),
+            models.CheckConstraint(
+                condition=Q(match_score__gte=0, match_score__lte=1), name="passage_score_range"
+            ),
         ]
 
     def __str__(self):
@@ -310,22 +349,37 @@ class Passage(Timestamped):
         return f"“{quote}” ({self.source})" if self.source_id else f"“{quote}”"
 
     def _check_quote(self):
-        if self.source.text[self.start : self.end] != self.quote:
+        if self.end > len(self.source.text):
+            raise ValidationError({"end": "The passage ends after its source's text."})
+        if not self.changed and self.source.text[self.start : self.end] != self.quote:
             raise ValidationError(
                 {"quote": f"The quote is not the text of the source at {self.start}–{self.end}."}
             )
 
     def clean(self):
         super().clean()
-        if self.source_id is not None and self.end is not None and self.start is not None:
+        # A saved passage's words are fixed; its source re-anchors it when the text is edited.
+        # Only a passage being made is checked here (save() checks every time).
+        if self._state.adding and None not in (self.source_id, self.start, self.end):
             self._check_quote()
 
     def save(self, *args, **kwargs):
         self._check_quote()
-        text = self.source.text
-        self.prefix = anchoring.context_before(text, self.start)
-        self.suffix = anchoring.context_after(text, self.end)
+        if not self.changed:
+            text = self.source.text
+            self.prefix = anchoring.context_before(text, self.start)
+            self.suffix = anchoring.context_after(text, self.end)
         super().save(*args, **kwargs)
+
+    @property
+    def current_words(self) -> str:
+        """What the source says at this passage now (the quote itself unless changed)."""
+        return self.source.text[self.start : self.end]
+
+    @property
+    def offers_match(self) -> bool:
+        """A changed passage whose best current match is close enough to show."""
+        return self.changed and self.match_score >= anchoring.OFFER_SCORE
 
     def get_absolute_url(self):
         return reverse("passage_detail", args=[self.pk])

@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from .anchoring import OFFER_SCORE
 from .models import Actor, Claim, Dispute, Passage, Source, Statement, Topic
 
 
@@ -143,8 +144,12 @@ def source_get(*, slug: str) -> Source:
     source = sources_public().filter(slug=slug).first()
     if source is None:
         raise Http404("No source has this address.")
+    # A changed passage is marked only where its best current match is worth offering.
     source.passages_public = list(
-        Passage.objects.public().filter(source=source).order_by("start", "end")
+        Passage.objects.public()
+        .filter(source=source)
+        .filter(Q(changed=False) | Q(match_score__gte=OFFER_SCORE))
+        .order_by("start", "end")
     )
     source.claims_cited = list(
         claims_public()

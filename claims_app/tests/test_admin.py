@@ -292,3 +292,34 @@ def test_reverting_history_never_changes_publication(editor_client):
     claim.refresh_from_db()
     assert claim.text == "Old words."
     assert claim.published
+
+
+def test_editing_a_source_text_reanchors_its_passages_and_says_which_changed(editor_client):
+    statement = StatementFactory()
+    source = statement.passage.source
+    kept = PassageFactory(source=source, words="Critics asked how the figure was estimated")
+    data = {
+        "title": source.title,
+        "slug": source.slug,
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "publisher": source.publisher.pk,
+        "text": "Preface. " + source.text.replace("130,000 people are held", "many are kept"),
+        **_inline_management("authorships"),
+        **_inline_management("passages", total=2, initial=2),
+        "passages-0-id": statement.passage.pk,
+        "passages-0-source": source.pk,
+        "passages-1-id": kept.pk,
+        "passages-1-source": source.pk,
+    }
+    response = editor_client.post(
+        f"/admin/claims_app/source/{source.pk}/change/", data, follow=True
+    )
+    page = response.content.decode()
+    assert "1 passage(s) re-anchored; 1 marked as changed" in page
+    kept.refresh_from_db()
+    assert Source.objects.get(pk=source.pk).text[kept.start : kept.end] == kept.quote
+    assert Passage.objects.get(pk=statement.passage.pk).changed

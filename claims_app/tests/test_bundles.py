@@ -189,16 +189,29 @@ def test_a_name_that_fits_two_existing_actors_is_refused_not_guessed():
     )
 
 
-def test_a_new_text_that_would_move_existing_passages_is_refused():
+def test_a_new_text_reanchors_existing_passages_keeping_their_ids():
     bundle_import(BUNDLE)
-    edited = _bundle(**{"sources.0.text": "PREFIX INSERTED. " + TEXT})
-    with pytest.raises(BundleError) as error:
-        bundle_import(edited)
-    assert "sources[0].text: this text would move the words of 2 existing passage(s)" in str(
-        error.value
+    ids = dict(Passage.objects.values_list("quote", "pk"))
+    report = bundle_import(_bundle(**{"sources.0.text": "PREFIX INSERTED. " + TEXT}))
+    assert report.reanchored == {"an-article": "2 passage(s) re-anchored"}
+    for passage in Passage.objects.all():
+        assert passage.pk == ids[passage.quote]
+        assert passage.source.text[passage.start : passage.end] == passage.quote
+
+
+def test_a_new_text_that_orphans_a_passage_imports_and_names_it(tmp_path, capsys):
+    bundle_import(BUNDLE)
+    orphaned = Passage.objects.get(quote="Asmolov asked how they knew")
+    edited = _bundle(
+        **{"sources.0.text": TEXT.replace("asked how they knew", "said nothing"), "claims": []}
     )
-    passage = Passage.objects.get(quote="there are more than 130,000 prisoners")
-    assert passage.source.text[passage.start : passage.end] == passage.quote
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    call_command("import_claims", str(path), stdout=open("/dev/null", "w"))
+    err = capsys.readouterr().err
+    assert f"1 marked as changed: #{orphaned.pk} “Asmolov asked how they knew”" in err
+    orphaned.refresh_from_db()
+    assert orphaned.changed and orphaned.quote == "Asmolov asked how they knew"
 
 
 def test_an_existing_actor_named_by_its_alias_is_reused_not_renamed():

@@ -323,3 +323,29 @@ def test_sources_list_counts_only_public_passages(client, disputed_claim):
         passage=PassageFactory(source=source, words="the committee said it stands by the figure"),
     )
     assert "2 passages marked" in _text(client.get("/sources/"))
+
+
+def test_a_changed_passage_says_so_and_shows_the_words_as_cited(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    source = passage.source
+    source.text = source.text.replace(passage.quote, "a number of people are held in camps")
+    source.save()
+    source.passages_reanchor()
+    page = _text(client.get(f"/passages/{passage.pk}/"))
+    assert "The source has changed since this passage was cited" in page
+    assert (
+        f'<mark id="passage-{passage.pk}">more than 130,000 people are held in camps</mark>' in page
+    )
+    assert "The closest words in the source now" in page
+    claim_page = _text(client.get(f"/claims/{disputed_claim.slug}/"))
+    assert "these are the words as cited" in claim_page
+
+
+def test_a_changed_passage_with_nothing_close_is_not_marked_in_its_source(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    source = passage.source
+    source.text = "Critics asked how the figure was estimated. Nothing else remains."
+    source.save()
+    source.passages_reanchor()
+    assert "Nothing close to these words remains" in _text(client.get(f"/passages/{passage.pk}/"))
+    assert f'id="passage-{passage.pk}"' not in _text(client.get(f"/sources/{source.slug}/"))

@@ -21,6 +21,8 @@ class Command(BaseCommand):
                     except BundleError as error:
                         raise BundleError([f"{path}: {p}" for p in error.problems]) from None
                     self.stdout.write(f"{path}: {report}")
+                    for slug, what in report.reanchored.items():
+                        self.stderr.write(f"{path}: source “{slug}” has a new text: {what}")
         except BundleError as error:
             raise CommandError(
                 f"nothing was imported; {len(error.problems)} problem(s):\n"
