@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
@@ -26,6 +26,11 @@ run: $(VENV)/.installed .env
 # Tests run with debug off, as in production; they need a key but never a real one.
 test: $(VENV)/.installed
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -23,9 +23,14 @@ from . import anchoring, dates
 SLUG_MAX_LENGTH = 100
 
 
-def _unique_slug(instance: models.Model, text: str) -> str:
-    """A slug for `text`, unique among `instance`'s model ("-2", "-3"… when taken)."""
-    base = slugify(text, allow_unicode=True)[:80].strip("-") or instance._meta.model_name
+def slug_base(instance: models.Model) -> str:
+    """The slug an object's name (its `str`) would have before any "-2" that keeps it unique."""
+    return slugify(str(instance), allow_unicode=True)[:80].strip("-") or instance._meta.model_name
+
+
+def _unique_slug(instance: models.Model) -> str:
+    """A slug for `instance`, unique among its model ("-2", "-3"… when taken)."""
+    base = slug_base(instance)
     model = type(instance)
     slug, n = base, 1
     while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():
@@ -52,7 +57,7 @@ class Slugged(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = _unique_slug(self, str(self))
+            self.slug = _unique_slug(self)
         super().save(*args, **kwargs)
 
 

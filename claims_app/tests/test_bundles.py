@@ -1,6 +1,7 @@
 """Importing claims bundles: all or nothing, every problem named by its item."""
 
 import copy
+import io
 import json
 
 import pytest
@@ -251,3 +252,38 @@ def test_the_same_span_in_two_bundles_is_one_passage():
     again = _bundle(**{"claims.0.key": "again", "claims.0.disputes": []})
     bundle_import(again)
     assert Passage.objects.filter(quote=passage.quote).count() == 1
+
+
+def test_an_imported_claims_history_records_its_topics():
+    bundle_import(BUNDLE)
+    claim = Claim.objects.get(slug="prisoners")
+    first = claim.history.earliest("history_date")
+    assert [t.topic.name for t in first.topics.all()] == ["political prisoners"]
+    assert [t.name for t in claim.topics.all()] == ["political prisoners"]
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text, ending="\n"):
+        return super().write(text + ending)
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_for_many_items_only():
+    from claims_app.management.commands._progress import TerminalProgress
+
+    terminal, pipe = _Stream(tty=True), _Stream(tty=False)
+    for stream in (terminal, pipe):
+        progress = TerminalProgress(stream)
+        progress("claims", 500, 1000)
+        progress("claims", 1000, 1000)
+        progress("actors", 20, 20)  # a few items: no bar
+    assert "claims      [###############...............] 500/1000" in terminal.getvalue()
+    assert "1000/1000" in terminal.getvalue()
+    assert "actors" not in terminal.getvalue()
+    assert pipe.getvalue() == ""

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand
 
 from claims_app.bundles import bundle_dumps, bundle_export
 
+from ._progress import TerminalProgress
+
 
 class Command(BaseCommand):
     help = "Write the whole record as one claims bundle (PRODUCT.md §5), to stdout or --output."
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     def handle(self, *args, output=None, **options):
-        text = bundle_dumps(bundle_export())
+        text = bundle_dumps(bundle_export(progress=TerminalProgress(self.stderr)))
         if output:
             Path(output).write_text(text, encoding="utf-8")
         else:

@@ -3,6 +3,8 @@ from django.db import transaction
 
 from claims_app.bundles import BundleError, bundle_import, bundle_read
 
+from ._progress import TerminalProgress
+
 
 class Command(BaseCommand):
     help = (
@@ -17,7 +19,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for path in files:
                     try:
-                        report = bundle_import(bundle_read(path))
+                        report = bundle_import(
+                            bundle_read(path), progress=TerminalProgress(self.stderr)
+                        )
                     except BundleError as error:
                         raise BundleError([f"{path}: {p}" for p in error.problems]) from None
                     self.stdout.write(f"{path}: {report}")

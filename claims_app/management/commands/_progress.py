@@ -1,0 +1,21 @@
+"""A progress bar for long imports and exports: drawn on a terminal, silent anywhere else."""
+
+THRESHOLD = 300  # items; fewer finish before a bar would help
+
+
+class TerminalProgress:
+    def __init__(self, stream):
+        self.stream = stream
+        self.drawn = stream.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.drawn or total <= THRESHOLD:
+            return
+        width = 30
+        filled = width * done // total
+        self.stream.write(
+            f"\r{stage:<11} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=""
+        )
+        if done >= total:
+            self.stream.write("")
+        self.stream.flush()
