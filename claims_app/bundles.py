@@ -122,6 +122,46 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
+# Optional bundle keys and the planned fields each sets. A key the bundle leaves out leaves an
+# existing object's value alone (a new object takes the default): mentioning an actor in a
+# bundle must not erase its description, nor re-importing a claim publish a draft.
+_OPTIONAL = {
+    "actor": {
+        "description": ["description"],
+        "wikidata": ["wikidata"],
+        "affiliation": ["affiliation"],
+    },
+    "source": {
+        "kind": ["kind"],
+        "url": ["url"],
+        "archive_url": ["archive_url"],
+        "date": ["date", "date_precision"],
+        "language": ["language"],
+        "publisher": ["publisher"],
+        "authors": ["authors"],
+    },
+    "claim": {
+        "title": ["title"],
+        "topics": ["topics"],
+        "published": ["published"],
+        "quantity": ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"],
+    },
+    "citation": {
+        "date": ["date", "date_precision"],
+        "note": ["note"],
+        "counterclaim": ["counterclaim"],
+    },
+}
+
+
+def _given(item: dict, planned: dict, kind: str) -> dict:
+    for key, fields in _OPTIONAL[kind].items():
+        if key not in item:
+            for name in fields:
+                planned.pop(name, None)
+    return planned
+
+
 class BundleError(Exception):
     """A bundle that cannot be imported; `problems` lists every reason, each naming its item."""
 
@@ -311,15 +351,19 @@ class _Checker:
             if item.get("affiliation"):
                 self.actor(item["affiliation"], f"{where}.affiliation")
             plan.actors.append(
-                {
-                    "name": item["name"],
-                    "kind": item["kind"],
-                    "description": item.get("description", ""),
-                    "aliases": list(item.get("aliases", [])),
-                    "affiliation": item.get("affiliation")
-                    and self.actor_names.get(item["affiliation"]),
-                    "wikidata": item.get("wikidata") or "",
-                }
+                _given(
+                    item,
+                    {
+                        "name": item["name"],
+                        "kind": item["kind"],
+                        "description": item.get("description", ""),
+                        "aliases": list(item.get("aliases", [])),
+                        "affiliation": item.get("affiliation")
+                        and self.actor_names.get(item["affiliation"]),
+                        "wikidata": item.get("wikidata") or "",
+                    },
+                    "actor",
+                )
             )
 
     def _check_sources(self, items: list, plan: _Plan) -> None:
@@ -343,22 +387,26 @@ class _Checker:
                 item.get("authors", []), f"{where}.authors", _NAME_LENGTH, "actor names"
             )
             plan.sources.append(
-                {
-                    "slug": key,
-                    "title": item["title"],
-                    "text": item["text"],
-                    "kind": kind,
-                    "url": self.url(item.get("url"), f"{where}.url"),
-                    "archive_url": self.url(item.get("archive_url"), f"{where}.archive_url"),
-                    "date": date,
-                    "date_precision": precision,
-                    "language": item.get("language", "en"),
-                    "publisher": item.get("publisher")
-                    and self.actor(item["publisher"], f"{where}.publisher"),
-                    "authors": [
-                        self.actor(a, f"{where}.authors[{j}]") for j, a in enumerate(authors)
-                    ],
-                }
+                _given(
+                    item,
+                    {
+                        "slug": key,
+                        "title": item["title"],
+                        "text": item["text"],
+                        "kind": kind,
+                        "url": self.url(item.get("url"), f"{where}.url"),
+                        "archive_url": self.url(item.get("archive_url"), f"{where}.archive_url"),
+                        "date": date,
+                        "date_precision": precision,
+                        "language": item.get("language", "en"),
+                        "publisher": item.get("publisher")
+                        and self.actor(item["publisher"], f"{where}.publisher"),
+                        "authors": [
+                            self.actor(a, f"{where}.authors[{j}]") for j, a in enumerate(authors)
+                        ],
+                    },
+                    "source",
+                )
             )
 
     def _source_text(self, key: str, where: str) -> str | None:
@@ -389,23 +437,41 @@ class _Checker:
                 item.get("topics", []), f"{where}.topics", _TOPIC_LENGTH, "topic names"
             )
             plan.claims.append(
-                {
-                    "slug": key,
-                    "text": item["text"],
-                    "title": item.get("title", ""),
-                    "topics": topics,
-                    "published": item.get("published", True),
-                    **self._quantity(item.get("quantity"), f"{where}.quantity"),
-                    "statements": [
-                        self._citation(s, f"{where}.statements[{j}]", _STATEMENT_KEYS)
-                        for j, s in enumerate(item.get("statements", []))
-                    ],
-                    "disputes": [
-                        self._citation(d, f"{where}.disputes[{j}]", _DISPUTE_KEYS, claim_key=key)
-                        for j, d in enumerate(item.get("disputes", []))
-                    ],
-                }
+                _given(
+                    item,
+                    {
+                        "slug": key,
+                        "text": item["text"],
+                        "title": item.get("title", ""),
+                        "topics": topics,
+                        "published": item.get("published"),
+                        **self._quantity(item.get("quantity"), f"{where}.quantity"),
+                        "statements": self._citations(
+                            item.get("statements", []), f"{where}.statements", _STATEMENT_KEYS, key
+                        ),
+                        "disputes": self._citations(
+                            item.get("disputes", []), f"{where}.disputes", _DISPUTE_KEYS, key
+                        ),
+                    },
+                    "claim",
+                )
             )
+
+    def _citations(self, items: list, where: str, spec: dict, claim_key: str) -> list:
+        """A claim's statements (or disputes), each actor citing each passage once."""
+        citations, first = [], {}
+        for j, item in enumerate(items):
+            citation = self._citation(item, f"{where}[{j}]", spec, claim_key=claim_key)
+            citations.append(citation)
+            if citation and citation["actor"] and citation["span"]:
+                same = (citation["actor"], citation["source"], citation["span"])
+                if same in first:
+                    self.problem(
+                        f"{where}[{j}]",
+                        f"repeats {where}[{first[same]}] (the same actor and passage)",
+                    )
+                first.setdefault(same, j)
+        return citations
 
     def _quantity(self, quantity: dict | None, where: str) -> dict:
         empty = {
@@ -492,7 +558,7 @@ class _Checker:
                 ):
                     self.problem(f"{where}.counterclaim", f"unknown claim “{counterclaim}”")
             citation.update(kind=item["kind"], counterclaim=counterclaim)
-        return citation
+        return _given(item, citation, "citation")
 
 
 def _tuple(types) -> tuple:
@@ -690,7 +756,7 @@ class _Writer:
         slugs = _SlugMaker(Actor)
         new, changed, fields = [], [], set()
         for item in items:
-            values = {k: item[k] for k in ("kind", "description", "wikidata")}
+            values = {k: item[k] for k in ("kind", "description", "wikidata") if k in item}
             actor = self.actor_by_name.get(item["name"])
             if actor is None:
                 actor = self.actor_by_name[item["name"]] = Actor(name=item["name"], **values)
@@ -714,6 +780,8 @@ class _Writer:
 
         affiliated = []
         for item in items:
+            if "affiliation" not in item:
+                continue
             actor = self.actor_by_name[item["name"]]
             wanted = self._actor(item["affiliation"]).pk if item["affiliation"] else None
             if actor.affiliation_id != wanted:
@@ -728,9 +796,10 @@ class _Writer:
         new, changed, fields, retexted = [], [], set(), []
         for item in items:
             values = {k: v for k, v in item.items() if k not in ("slug", "authors", "publisher")}
-            values["publisher_id"] = (
-                self._actor(item["publisher"]).pk if item["publisher"] else None
-            )
+            if "publisher" in item:
+                values["publisher_id"] = (
+                    self._actor(item["publisher"]).pk if item["publisher"] else None
+                )
             source = existing.get(item["slug"])
             if source is None:
                 source = Source(slug=item["slug"], **values)
@@ -754,6 +823,8 @@ class _Writer:
             current.setdefault(source_id, []).append(actor_id)
         stale, authorships = [], []
         for item in items:
+            if "authors" not in item:
+                continue
             source = self.source_by_slug[item["slug"]]
             wanted = [self._actor(name).pk for name in item["authors"]]
             if current.get(source.pk, []) != wanted:
@@ -776,11 +847,11 @@ class _Writer:
             values = {
                 k: v
                 for k, v in item.items()
-                if k not in ("slug", "topics", "statements", "disputes", "published")
+                if k not in ("slug", "topics", "statements", "disputes")
             }
-            values["published"] = item["published"]
             claim = existing.get(item["slug"])
             if claim is None:
+                values.setdefault("published", True)  # a bundle's claims are published unless said
                 claim = Claim(slug=item["slug"], **values)
                 claim.published_at = now if claim.published else None
                 new.append(claim)
@@ -800,6 +871,7 @@ class _Writer:
         self._topics(items)
 
     def _topics(self, items: list[dict]) -> None:
+        items = [item for item in items if "topics" in item]
         names = {name for item in items for name in item["topics"]}
         topics = {topic.name: topic for topic in Topic.objects.filter(name__in=names)}
         slugs = _SlugMaker(Topic)
@@ -869,7 +941,7 @@ class _Writer:
                     passage = passages[(citation["source"], citation["span"])]
                     actor = self._actor(citation["actor"])
                     values = {name: citation.get(name) for name in extra if name in citation}
-                    if "counterclaim_id" in extra:
+                    if "counterclaim" in citation:
                         counterclaim = citation["counterclaim"]
                         values["counterclaim_id"] = (
                             self._claim(counterclaim).pk if counterclaim else None

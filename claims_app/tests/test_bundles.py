@@ -69,6 +69,8 @@ def _bundle(**changes):
             target = target[int(step)] if step.isdigit() else target[step]
         if value is _DELETE:
             del target[int(last) if last.isdigit() else last]
+        elif last.isdigit() and int(last) == len(target):
+            target.append(value)
         else:
             target[int(last) if last.isdigit() else last] = value
     return bundle
@@ -140,6 +142,10 @@ def test_importing_the_same_bundle_twice_changes_nothing():
         ({"format": "claims-bundle/2"}, "format: must be"),
         ({"claims.0.text": _DELETE}, "claims[0].text: is required"),
         ({"claims.0.published": "yes"}, "claims[0].published: has the wrong type"),
+        (
+            {"claims.0.disputes.1": BUNDLE["claims"][0]["disputes"][0] | {"note": "Again."}},
+            "claims[0].disputes[1]: repeats claims[0].disputes[0] (the same actor and passage)",
+        ),
     ],
 )
 def test_a_bad_bundle_is_rejected_whole_naming_the_item(changes, expected):
@@ -287,3 +293,34 @@ def test_a_progress_bar_is_drawn_on_a_terminal_for_many_items_only():
     assert "1000/1000" in terminal.getvalue()
     assert "actors" not in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_a_draft_in_a_bundle_stays_a_draft():
+    bundle_import(_bundle(**{"claims.0.published": False}))
+    assert not Claim.objects.get().published
+    assert Claim.objects.public().count() == 0
+
+
+def test_a_key_left_out_of_a_bundle_leaves_what_the_record_has():
+    bundle_import(_bundle(**{"claims.0.published": False}))
+    Actor.objects.filter(name="Konstantin Asmolov").update(description="A historian.")
+    bundle_import(
+        _bundle(
+            **{
+                "claims.0.topics": _DELETE,
+                "sources.0.authors": _DELETE,
+            }
+        )
+    )
+    claim = Claim.objects.get()
+    assert not claim.published  # re-importing never publishes a draft by omission
+    assert [t.name for t in claim.topics.all()] == ["political prisoners"]
+    assert Actor.objects.get(name="Konstantin Asmolov").description == "A historian."
+    assert Source.objects.get().authors.get().name == "Konstantin Asmolov"
+
+
+def test_a_claim_published_by_a_bundle_gets_its_publication_time():
+    bundle_import(_bundle(**{"claims.0.published": False}))
+    bundle_import(_bundle(**{"claims.0.published": True}))
+    claim = Claim.objects.get()
+    assert claim.published and claim.published_at is not None
