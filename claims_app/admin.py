@@ -126,10 +126,7 @@ class PassageForm(forms.ModelForm):
                 return cleaned
         cleaned["start"] = span.start
         self.instance.start, self.instance.end = span.start, span.end
-        if (
-            source.pk is not None
-            and Passage.objects.filter(source=source, start=span.start, end=span.end).exists()
-        ):
+        if source.pk is not None and Passage.objects.holding(source, span.start, span.end).exists():
             self.add_error("quote", "This passage already exists: use it rather than a copy.")
         return cleaned
 
@@ -186,8 +183,8 @@ class SourceAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "text" in form.changed_data:
-            report = obj.passages_reanchor()
+        report = obj.reanchor_report  # set when the save changed the text
+        if report is not None:
             level = messages.WARNING if report.changed else messages.INFO
             self.message_user(request, f"The text changed: {report}.", level)
 
@@ -260,7 +257,7 @@ class CitationForm(forms.ModelForm):
         except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
             self.add_error("quote", _locate_error(error, source))
             return cleaned
-        existing = Passage.objects.filter(source=source, start=span.start, end=span.end).first()
+        existing = Passage.objects.holding(source, span.start, span.end).first()
         if existing:
             cleaned["passage"] = self.instance.passage = existing
         else:
@@ -282,9 +279,10 @@ class CitationForm(forms.ModelForm):
         if self._new_passage is not None:
             # Another inline of the same form may have just made this very span.
             new = self._new_passage
-            self.instance.passage, _ = Passage.objects.get_or_create(
-                source=new.source, start=new.start, end=new.end, defaults={"quote": new.quote}
-            )
+            existing = Passage.objects.holding(new.source, new.start, new.end).first()
+            if existing is None:
+                new.save()
+            self.instance.passage = existing or new
             self._new_passage = None
         return super().save(commit=commit)
 

@@ -157,13 +157,15 @@ def passage_reanchor(
     """Find a passage again after its text was edited.
 
     In order: the old offsets; the exact quote nearest the old position (occurrences whose
-    prefix and suffix still match first); the words now between its prefix and suffix; a fuzzy
+    prefix and suffix still match first; a short quote only where some of its old context
+    still stands beside it); the words now between its prefix and suffix; a fuzzy
     match near its old place, scored on quote, prefix, suffix and distance. Only the first two
     give an exact anchor: a passage never silently resolves to other words.
     """
-    if text[start:end] == quote:
-        return Anchor(Span(start, end), True, 1.0)
-    spans = occurrences(text, quote)
+    old = Span(start, end)
+    if text[start:end] == quote and _context_fits(text, old, prefix, suffix, quote):
+        return Anchor(old, True, 1.0)
+    spans = [s for s in occurrences(text, quote) if _context_fits(text, s, prefix, suffix, quote)]
     if spans:
         in_context = [
             s for s in spans if text.endswith(prefix, 0, s.start) and text.startswith(suffix, s.end)
@@ -174,6 +176,24 @@ def passage_reanchor(
     if between is not None:
         return between
     return _fuzzy(text, quote, prefix, suffix, start)
+
+
+# A quote this long is specific: found anywhere, it is the same words. A shorter one ("130,000")
+# is trusted only where some of its old context still stands beside it.
+SPECIFIC_LENGTH = 32
+_CONTEXT_PROBE = 8
+
+
+def _context_fits(text: str, span: Span, prefix: str, suffix: str, quote: str) -> bool:
+    if len(quote) >= SPECIFIC_LENGTH:
+        return True
+    if (not prefix and span.start == 0) or (not suffix and span.end == len(text)):
+        return True  # still at the very start (or end) of the text, as it was
+    near = min(_CONTEXT_PROBE, len(prefix), span.start)
+    if near and text.endswith(prefix[-near:], 0, span.start):
+        return True
+    near = min(_CONTEXT_PROBE, len(suffix), len(text) - span.end)
+    return bool(near and text.startswith(suffix[:near], span.end))
 
 
 def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
@@ -191,8 +211,10 @@ def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
     if best is None:
         return None
     span = best[1]
-    score = difflib.SequenceMatcher(None, text[span.start : span.end], quote).ratio()
-    return Anchor(span, False, round(max(score, OFFER_SCORE), 3))
+    # Scored as a fuzzy match is, its context counting in full: it stands between the old words.
+    quote_score = difflib.SequenceMatcher(None, text[span.start : span.end], quote).ratio()
+    nearness = 1 - min(1.0, best[0] / max(FUZZY_REACH, 4 * len(quote)))
+    return Anchor(span, False, round(0.7 * quote_score + 0.2 + 0.1 * nearness, 3))
 
 
 def _fuzzy(text, quote, prefix, suffix, start) -> Anchor:

@@ -60,6 +60,8 @@ _TOPIC_LENGTH = _max_length(Topic, "name")
 # What a quantity column holds: 24 digits, 6 of them after the point.
 _QUANTITY_LIMIT = Decimal(10) ** 18
 _QUANTITY_STEP = Decimal("0.000001")
+# What every database here stores exactly (SQLite keeps about 15), and a float holds.
+_QUANTITY_DIGITS = 15
 
 # key: (type or types, required)
 _ACTOR_KEYS = {
@@ -222,6 +224,7 @@ class _Checker:
         self.source_texts: dict[str, str] = {}  # key -> text
         self.claim_keys: set[str] = set()
         self.wikidata_ids: set[str] = set()
+        self.declared_actors: dict[int, str] = {}  # existing actor's pk -> where declared
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -263,6 +266,8 @@ class _Checker:
         for j, value in enumerate(values):
             if len(value) > limit:
                 self.problem(f"{where}[{j}]", f"is longer than {limit} characters")
+            if value in values[:j]:
+                self.problem(f"{where}[{j}]", f"“{value}” is listed twice")
         return values
 
     def date(self, value: Any, where: str):
@@ -296,6 +301,20 @@ class _Checker:
             canonical = self.actor_names[name] = matches[0].name
         return canonical
 
+    def _check_strings(self, value: Any, where: str) -> None:
+        """No NUL characters nor lone surrogates: no database stores them, no page shows them."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                self.problem(where, "contains a NUL character")
+            elif any("\ud800" <= char <= "\udfff" for char in value):
+                self.problem(where, "contains an unpaired surrogate (not valid Unicode)")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._check_strings(item, f"{where}.{key}" if where != "bundle" else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._check_strings(item, f"{where}[{index}]")
+
     def check(self) -> _Plan:
         bundle = self.bundle
         if not isinstance(bundle, dict):
@@ -307,6 +326,7 @@ class _Checker:
         for key in ("actors", "sources", "claims"):
             if not isinstance(bundle.get(key, []), list):
                 self.problem(key, "must be a list")
+        self._check_strings(bundle, "bundle")
         if self.problems:
             raise BundleError(self.problems)
         plan = _Plan()
@@ -332,6 +352,13 @@ class _Checker:
                 self.problem(f"{where}.wikidata", f"“{item['wikidata']}” is not a Wikidata id (Q…)")
             aliases = self.names(item.get("aliases", []), f"{where}.aliases", _NAME_LENGTH, "names")
             existing = Actor.objects.by_name(item["name"]).first()
+            if existing is not None:
+                if existing.pk in self.declared_actors:
+                    self.problem(
+                        where,
+                        f"declares {existing.name} again (as {self.declared_actors[existing.pk]})",
+                    )
+                self.declared_actors.setdefault(existing.pk, where)
             wikidata = item.get("wikidata")
             if wikidata:
                 owner = Actor.objects.filter(wikidata=wikidata).first()
@@ -349,7 +376,9 @@ class _Checker:
             declared.append((where, item))
         for where, item in declared:
             if item.get("affiliation"):
-                self.actor(item["affiliation"], f"{where}.affiliation")
+                affiliation = self.actor(item["affiliation"], f"{where}.affiliation")
+                if affiliation == item["name"]:
+                    self.problem(f"{where}.affiliation", "an actor cannot be affiliated to itself")
             plan.actors.append(
                 _given(
                     item,
@@ -386,6 +415,10 @@ class _Checker:
             authors = self.names(
                 item.get("authors", []), f"{where}.authors", _NAME_LENGTH, "actor names"
             )
+            resolved = [self.actor(a, f"{where}.authors[{j}]") for j, a in enumerate(authors)]
+            for j, name in enumerate(resolved):
+                if name is not None and name in resolved[:j]:
+                    self.problem(f"{where}.authors[{j}]", f"names {name} a second time")
             plan.sources.append(
                 _given(
                     item,
@@ -500,6 +533,11 @@ class _Checker:
                 self.problem(f"{where}.{key}", f"{raw} is too large (the limit is 10^18)")
             elif values[key] != values[key].quantize(_QUANTITY_STEP):
                 self.problem(f"{where}.{key}", f"{raw} has more than 6 decimal places")
+            elif len(values[key].normalize().as_tuple().digits) > _QUANTITY_DIGITS:
+                self.problem(
+                    f"{where}.{key}",
+                    f"{raw} has more than {_QUANTITY_DIGITS} significant digits",
+                )
         if values["value_max"] is not None and values["value"] is not None:
             if values["value_max"] < values["value"]:
                 self.problem(f"{where}.value_max", "is below value")
@@ -569,7 +607,9 @@ def _tuple(types) -> tuple:
 # Exporting
 
 
-def bundle_export(*, progress: Progress | None = None) -> dict:
+def bundle_export(
+    *, progress: Progress | None = None, left_out: Callable[[str], None] | None = None
+) -> dict:
     """The whole record as one bundle, in a stable order with stable keys, so that the same data
     always exports to the same bytes. Passages no statement or dispute cites are not in it: a
     bundle has no place for them."""
@@ -586,15 +626,17 @@ def bundle_export(*, progress: Progress | None = None) -> dict:
         "format": FORMAT,
         "actors": [_actor_item(actor) for actor in actors.order_by("name")],
         "sources": [_source_item(source) for source in sources.order_by("slug")],
-        "claims": _claim_items(claims.order_by("slug"), progress or _no_progress),
+        "claims": _claim_items(
+            claims.order_by("slug"), progress or _no_progress, left_out or (lambda message: None)
+        ),
     }
 
 
-def _claim_items(claims, progress: Progress) -> list[dict]:
+def _claim_items(claims, progress: Progress, left_out: Callable[[str], None]) -> list[dict]:
     claims = list(claims)
     items = []
     for done, claim in enumerate(claims, 1):
-        items.append(_claim_item(claim))
+        items.append(_claim_item(claim, left_out))
         if done % _BATCH == 0 or done == len(claims):
             progress("claims", done, len(claims))
     return items
@@ -638,10 +680,11 @@ def _source_item(source: Source) -> dict:
 def _number(value: Decimal | None):
     if value is None:
         return None
+    # Quantities have at most 15 significant digits, which a float holds exactly.
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _claim_item(claim: Claim) -> dict:
+def _claim_item(claim: Claim, left_out: Callable[[str], None]) -> dict:
     item = _optional({"key": claim.slug, "text": claim.text}, title=claim.title)
     item["topics"] = sorted(topic.name for topic in claim.topics.all())
     if claim.quantity_value is not None:
@@ -652,22 +695,40 @@ def _claim_item(claim: Claim) -> dict:
             qualifier=claim.quantity_qualifier,
         )
     item["published"] = claim.published
-    item["statements"] = [_citation_item(s) for s in _ordered(claim.statements.all())]
+    item["statements"] = [
+        _citation_item(s) for s in _exportable(claim.statements.all(), "statement", left_out)
+    ]
     item["disputes"] = [
         _optional(
             _citation_item(d, kind=d.kind),
             counterclaim=d.counterclaim.slug if d.counterclaim else None,
         )
-        for d in _ordered(claim.disputes.all())
+        for d in _exportable(claim.disputes.all(), "dispute", left_out)
     ]
     return item
 
 
-def _ordered(citations):
-    return sorted(
+def _exportable(citations, role: str, left_out: Callable[[str], None]) -> list:
+    """Citations in a stable order, each actor citing each span once. A bundle cites words of
+    the text as it is now: a changed passage goes out as its closest current words where those
+    are worth offering; one with nothing close cannot be written in a bundle, and is named."""
+    kept, seen = [], set()
+    for citation in sorted(
         citations,
-        key=lambda c: (c.passage.source.slug, c.passage.start, c.passage.end, c.actor.name),
-    )
+        key=lambda c: (c.passage.source.slug, c.passage.start, c.passage.end, c.actor.name, c.pk),
+    ):
+        passage = citation.passage
+        if passage.changed and not (passage.offers_match and passage.current_words.strip()):
+            left_out(
+                f"claim “{citation.claim.slug}”: the {role} by {citation.actor.name} is left out: "
+                f"its passage #{passage.pk} changed and nothing close to “{passage.quote}” remains"
+            )
+            continue
+        same = (citation.actor_id, passage.source_id, passage.start, passage.end)
+        if same not in seen:
+            seen.add(same)
+            kept.append(citation)
+    return kept
 
 
 def _citation_item(citation, **extra) -> dict:
@@ -732,12 +793,18 @@ class _Writer:
         self.actor_by_name: dict[str, Actor] = {}
         self.source_by_slug: dict[str, Source] = {}
         self.claim_by_slug: dict[str, Claim] = {}
+        self.new_claim_ids: set[int] = set()
 
     def _save(self, model, new: list, changed: list, fields: set[str], label: str) -> None:
         if new:
             bulk_create_with_history(new, model, batch_size=_BATCH)
             self.report.created[label] = self.report.created.get(label, 0) + len(new)
         if changed:
+            if any(f.name == "updated_at" for f in model._meta.fields):
+                now = timezone.now()
+                for obj in changed:
+                    obj.updated_at = now
+                fields = {*fields, "updated_at"}
             bulk_update_with_history(changed, model, sorted(fields), batch_size=_BATCH)
             self.report.updated[label] = self.report.updated.get(label, 0) + len(changed)
 
@@ -867,6 +934,7 @@ class _Writer:
             if done % _BATCH == 0:
                 self.progress("claims", done, len(items))
         self._save(Claim, new, changed, fields, "claims")
+        self.new_claim_ids = {claim.pk for claim in new}
         self.progress("claims", len(items), len(items))
         self._topics(items)
 
@@ -892,7 +960,7 @@ class _Writer:
         for item in items:
             claim = self.claim_by_slug[item["slug"]]
             wanted = {topics[name].pk for name in item["topics"]}
-            if claim.pk in current or not wanted:
+            if claim.pk not in self.new_claim_ids or not wanted:
                 if current.get(claim.pk, set()) != wanted:
                     claim.topics.set(wanted)  # rare after a claim's first import
             else:
@@ -974,7 +1042,10 @@ class _Writer:
         }
         sources = {slug: self._source(slug) for slug, _ in wanted}
         by_span = {}
-        for passage in Passage.objects.filter(source__in=[s.pk for s in sources.values()]):
+        # A changed passage cites other words than those at its span now (see `holding`).
+        for passage in Passage.objects.filter(
+            source__in=[s.pk for s in sources.values()], changed=False
+        ):
             by_span.setdefault((passage.source_id, passage.start, passage.end), passage)
         found, new = {}, []
         for slug, span in sorted(wanted, key=lambda w: (w[0], w[1].start, w[1].end)):

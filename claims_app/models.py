@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_update_with_history
 
 from . import anchoring, dates
 
@@ -236,16 +237,31 @@ class Source(Timestamped, Slugged, PartialDateMixin):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        old_text = (
+            Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        # However the text changes (a form, a history revert, code), its passages follow it.
+        self.reanchor_report = (
+            self.passages_reanchor() if old_text is not None and old_text != self.text else None
+        )
+
     def passages_reanchor(self) -> ReanchorReport:
         """Find every passage of this source again in its current text (after an edit).
 
         A passage whose quote still occurs takes its new offsets; one whose quote no longer occurs
-        is marked changed, keeps its words as cited, and holds the best current match. Ids stay.
+        is marked changed, keeps its words as cited, and holds the best current match. Two
+        passages never come to hold the same words: the one that kept its place keeps them, the
+        other is marked changed. Ids stay; each passage that moves gets a history record.
         """
         report = ReanchorReport()
+        fields = ["start", "end", "prefix", "suffix", "changed", "match_score"]
         passages = list(self.passages.all())
-        for passage in passages:
-            anchor = anchoring.passage_reanchor(
+        anchors = {
+            passage.pk: anchoring.passage_reanchor(
                 self.text,
                 quote=passage.quote,
                 prefix=passage.prefix,
@@ -253,19 +269,33 @@ class Source(Timestamped, Slugged, PartialDateMixin):
                 start=passage.start,
                 end=passage.end,
             )
+            for passage in passages
+        }
+        # Passages whose words stayed in place first, so that they keep them.
+        passages.sort(key=lambda p: (anchors[p.pk].span != (p.start, p.end), p.start, p.pk))
+        taken: set[anchoring.Span] = set()
+        updated = []
+        for passage in passages:
+            anchor = anchors[passage.pk]
+            exact = anchor.exact and anchor.span not in taken
+            if exact:
+                taken.add(anchor.span)
+            before = [getattr(passage, name) for name in fields]
             moved = (anchor.span.start, anchor.span.end) != (passage.start, passage.end)
             passage.start, passage.end = anchor.span.start, anchor.span.end
             passage.match_score = anchor.score
-            if anchor.exact:
+            if exact:
                 passage.prefix = anchoring.context_before(self.text, passage.start)
                 passage.suffix = anchoring.context_after(self.text, passage.end)
                 report.moved += moved
             elif not passage.changed:
                 report.changed.append(passage)
-            passage.changed = not anchor.exact
-        Passage.objects.bulk_update(
-            passages, ["start", "end", "prefix", "suffix", "changed", "match_score"], batch_size=500
-        )
+            passage.changed = not exact
+            if [getattr(passage, name) for name in fields] != before:
+                passage.updated_at = timezone.now()
+                updated.append(passage)
+        bulk_update_with_history(updated, Passage, [*fields, "updated_at"], batch_size=500)
+        report.changed.sort(key=lambda p: p.pk)
         return report
 
     def get_absolute_url(self):
@@ -305,6 +335,11 @@ class Authorship(models.Model):
 
 
 class PassageQuerySet(models.QuerySet):
+    def holding(self, source, start: int, end: int):
+        """The passage that cites exactly these words of `source` (a changed passage cites
+        other words than those at its span now, so it is never reused for them)."""
+        return self.filter(source=source, start=start, end=end, changed=False)
+
     def public(self):
         """Passages cited by a statement or dispute of a published claim."""
         return self.filter(

@@ -22,6 +22,7 @@ def marked_text(text: str, passages) -> str:
         ((p.start, p.end, p.pk) for p in passages if 0 <= p.start < p.end <= len(text)),
         key=lambda s: (s[0], -s[1], s[2]),
     )
+    changed = {p.pk for p in passages if p.changed}
     bounds = sorted({0, len(text), *(b for s in spans for b in s[:2])})
     out: list[str] = []
     open_marks: list[tuple[int, int]] = []  # (end, pk), outermost first
@@ -34,11 +35,11 @@ def marked_text(text: str, passages) -> str:
             out.append("</mark>" * len(open_marks))
             open_marks = []
             for end, pk in keep:
-                out.append(_open(pk, continued=True))
+                out.append(_open(pk, continued=True, changed=pk in changed))
                 open_marks.append((end, pk))
         while pending and pending[0][0] == here:
             start, end, pk = pending.pop(0)
-            out.append(_open(pk, continued=pk in started))
+            out.append(_open(pk, continued=pk in started, changed=pk in changed))
             started.add(pk)
             open_marks.append((end, pk))
         out.append(escape(text[here:following]))
@@ -46,10 +47,16 @@ def marked_text(text: str, passages) -> str:
     return mark_safe("".join(out))
 
 
-def _open(pk: int, *, continued: bool) -> str:
+def _open(pk: int, *, continued: bool, changed: bool) -> str:
+    # A changed passage marks only the closest words now, and says so.
+    kind = (
+        'class="passage changed" title="Changed since cited: the closest words now"'
+        if changed
+        else 'class="passage"'
+    )
     if continued:
-        return f'<mark class="passage" data-passage="{pk}">'
-    return f'<mark class="passage" id="passage-{pk}" data-passage="{pk}">'
+        return f'<mark {kind} data-passage="{pk}">'
+    return f'<mark {kind} id="passage-{pk}" data-passage="{pk}">'
 
 
 @register.filter

@@ -323,3 +323,30 @@ def test_editing_a_source_text_reanchors_its_passages_and_says_which_changed(edi
     kept.refresh_from_db()
     assert Source.objects.get(pk=source.pk).text[kept.start : kept.end] == kept.quote
     assert Passage.objects.get(pk=statement.passage.pk).changed
+
+
+def test_reverting_a_source_text_in_the_history_reanchors_its_passages(editor_client):
+    passage = PassageFactory()
+    source = passage.source
+    old = source.history.latest("history_date")
+    source.text = "A new first sentence. " + source.text
+    source.save()
+    data = {
+        "title": source.title,
+        "slug": source.slug,
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "publisher": source.publisher.pk,
+        "text": old.text,
+        **_inline_management("authorships"),
+        **_inline_management("passages"),
+    }
+    response = editor_client.post(
+        f"/admin/claims_app/source/{source.pk}/history/{old.history_id}/", data
+    )
+    assert response.status_code == 302
+    passage.refresh_from_db()
+    assert Source.objects.get(pk=source.pk).text[passage.start : passage.end] == passage.quote

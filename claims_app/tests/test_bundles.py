@@ -7,10 +7,11 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims_app.bundles import BundleError, bundle_import, bundle_read
+from claims_app.bundles import BundleError, bundle_dumps, bundle_export, bundle_import, bundle_read
 from claims_app.models import Actor, Claim, Passage, Source, Statement
 
 from .factories import ActorFactory, AliasFactory
+from .test_bundle_export import _empty_database
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +325,126 @@ def test_a_claim_published_by_a_bundle_gets_its_publication_time():
     bundle_import(_bundle(**{"claims.0.published": True}))
     claim = Claim.objects.get()
     assert claim.published and claim.published_at is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"actors.1.aliases": ["X", "X"]}, "actors[1].aliases[1]: “X” is listed twice"),
+        (
+            {"sources.0.authors": ["Konstantin Asmolov", "K. Asmolov"]},
+            "sources[0].authors[1]: names Konstantin Asmolov a second time",
+        ),
+        ({"claims.0.text": "nul\x00here"}, "claims[0].text: contains a NUL character"),
+        (
+            {"claims.0.statements.0.note": "half \ud800"},
+            "claims[0].statements[0].note: contains an unpaired surrogate",
+        ),
+        (
+            {"actors.0.affiliation": "Amnesty International"},
+            "actors[0].affiliation: an actor cannot be affiliated to itself",
+        ),
+    ],
+)
+def test_more_bad_bundles_are_named_not_crashed_on(changes, expected):
+    problems = _problems(_bundle(**changes))
+    assert any(expected in p for p in problems), problems
+
+
+def test_one_existing_actor_declared_twice_is_refused():
+    bundle_import(BUNDLE)
+    twice = _bundle(**{"actors.2": {"name": "K. Asmolov", "kind": "media"}})
+    with pytest.raises(BundleError, match=r"actors\[2\]: declares Konstantin Asmolov again"):
+        bundle_import(twice)
+
+
+def test_a_changed_passage_is_never_reused_for_new_words():
+    text = "The count is 5 people, they said."
+    bundle = _bundle(
+        **{
+            "sources.0.text": text,
+            "claims.0.statements.0.quote": "count is 5 people",
+            "claims.0.disputes": [],
+        }
+    )
+    bundle_import(bundle)
+    old = Passage.objects.get()
+    new_text = text.replace("5", "6")
+    bundle_import(
+        _bundle(
+            **{
+                "sources.0.text": new_text,
+                "claims.0.statements.0.quote": "count is 6 people",
+                "claims.0.disputes": [],
+            }
+        )
+    )
+    old.refresh_from_db()
+    assert old.changed and old.quote == "count is 5 people"
+    cited = [s.passage for s in Statement.objects.select_related("passage")]
+    assert any(p.quote == "count is 6 people" and not p.changed for p in cited)
+
+
+def test_passages_that_came_to_share_words_export_and_reimport():
+    text = "cats here. cats there."
+    bundle = _bundle(
+        **{
+            "sources.0.text": text,
+            "claims.0.disputes": [],
+            "claims.0.statements": [
+                {"actor": "K. Asmolov", "source": "an-article", "quote": "cats", "suffix": " here"},
+                {
+                    "actor": "K. Asmolov",
+                    "source": "an-article",
+                    "quote": "cats",
+                    "suffix": " there",
+                },
+            ],
+        }
+    )
+    bundle_import(bundle)
+    source = Source.objects.get(slug="an-article")
+    source.text = "cats here."
+    source.save()
+    exported = bundle_export()
+    _empty_database()
+    bundle_import(exported)
+    assert bundle_dumps(bundle_export()) == bundle_dumps(exported)
+
+
+def test_a_changed_passage_with_nothing_close_is_left_out_of_the_export_and_named():
+    bundle_import(BUNDLE)
+    source = Source.objects.get()
+    source.text = "Amnesty said there are more than 130,000 prisoners. The weather was fine."
+    source.save()
+    left_out = []
+    exported = bundle_export(left_out=left_out.append)
+    assert exported["claims"][0]["disputes"] == []
+    assert "the dispute by Konstantin Asmolov is left out" in left_out[0]
+    assert "“Asmolov asked how they knew”" in left_out[0]
+    _empty_database()
+    bundle_import(exported)  # what is exported always imports
+
+
+def test_precise_decimals_survive_the_round_trip():
+    bundle_import(_bundle(**{"claims.0.quantity": {"value": "123456789.345678"}}))
+    exported = bundle_export()
+    _empty_database()
+    bundle_import(exported)
+    assert str(Claim.objects.get().quantity_value.normalize()) == "123456789.345678"
+    too_precise = _bundle(**{"claims.0.quantity": {"value": "1234567890123.456"}})
+    with pytest.raises(BundleError, match="more than 15 significant digits"):
+        bundle_import(too_precise)
+
+
+def test_a_reimport_that_changes_a_claim_updates_its_time_and_history():
+    bundle_import(_bundle(**{"claims.0.topics": []}))
+    claim = Claim.objects.get()
+    before, records = claim.updated_at, claim.history.count()
+    bundle_import(_bundle(**{"claims.0.text": "Edited words."}))
+    claim.refresh_from_db()
+    assert claim.updated_at > before
+    assert claim.history.count() > records
+    creation = claim.history.earliest("history_date")
+    assert list(creation.topics.all()) == []  # the first record is not rewritten
+    assert [t.name for t in claim.topics.all()] == ["political prisoners"]

@@ -156,8 +156,8 @@ def test_a_passage_survives_an_edit_before_it_keeping_its_id():
     passage = PassageFactory()
     source = passage.source
     source.text = "A new first sentence. " + source.text
-    source.save()
-    report = source.passages_reanchor()
+    source.save()  # saving a new text re-anchors its passages
+    report = source.reanchor_report
     moved = Passage.objects.get(pk=passage.pk)
     assert report.moved == 1 and not report.changed
     assert not moved.changed
@@ -168,8 +168,8 @@ def test_a_passage_whose_words_are_gone_is_marked_changed_and_keeps_them():
     passage = PassageFactory()
     source = passage.source
     source.text = source.text.replace(passage.quote, "an unknown number of people")
-    source.save()
-    report = source.passages_reanchor()
+    source.save()  # saving a new text re-anchors its passages
+    report = source.reanchor_report
     changed = Passage.objects.get(pk=passage.pk)
     assert report.changed == [passage]
     assert changed.changed
@@ -182,3 +182,25 @@ def test_wikidata_ids_look_like_q_numbers():
     actor = ActorFactory.build(wikidata="42970")
     with pytest.raises(ValidationError):
         actor.full_clean()
+
+
+def test_two_passages_never_come_to_hold_the_same_words():
+    source = SourceFactory(text="cats here. cats there.")
+    here = PassageFactory(source=source, words="cats", start=0, end=4)
+    there = PassageFactory(source=source, words="cats", start=11, end=15)
+    source.text = "cats here."
+    source.save()
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert not here.changed and (here.start, here.end) == (0, 4)
+    assert there.changed
+    assert source.reanchor_report.changed == [there]
+
+
+def test_re_anchoring_is_in_the_history():
+    passage = PassageFactory()
+    source = passage.source
+    source.text = "A new first sentence. " + source.text
+    source.save()
+    latest = passage.history.latest("history_date")
+    assert latest.start == passage.start + len("A new first sentence. ")

@@ -330,7 +330,6 @@ def test_a_changed_passage_says_so_and_shows_the_words_as_cited(client, disputed
     source = passage.source
     source.text = source.text.replace(passage.quote, "a number of people are held in camps")
     source.save()
-    source.passages_reanchor()
     page = _text(client.get(f"/passages/{passage.pk}/"))
     assert "The source has changed since this passage was cited" in page
     assert (
@@ -346,6 +345,15 @@ def test_a_changed_passage_with_nothing_close_is_not_marked_in_its_source(client
     source = passage.source
     source.text = "Critics asked how the figure was estimated. Nothing else remains."
     source.save()
-    source.passages_reanchor()
     assert "Nothing close to these words remains" in _text(client.get(f"/passages/{passage.pk}/"))
     assert f'id="passage-{passage.pk}"' not in _text(client.get(f"/sources/{source.slug}/"))
+
+
+def test_a_changed_passage_is_marked_as_changed_in_its_source(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    source = passage.source
+    source.text = source.text.replace("more than 130,000 people are held", "some people are held")
+    source.save()
+    page = _text(client.get(f"/sources/{source.slug}/"))
+    changed = 'class="passage changed" title="Changed since cited: the closest words now"'
+    assert f'<mark {changed} id="passage-{passage.pk}"' in page

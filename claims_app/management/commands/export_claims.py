@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     def handle(self, *args, output=None, **options):
-        text = bundle_dumps(bundle_export(progress=TerminalProgress(self.stderr)))
+        text = bundle_dumps(
+            bundle_export(progress=TerminalProgress(self.stderr), left_out=self.stderr.write)
+        )
         if output:
             Path(output).write_text(text, encoding="utf-8")
         else:
