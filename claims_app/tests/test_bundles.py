@@ -277,7 +277,7 @@ class _Stream(io.StringIO):
     def isatty(self):
         return self.tty
 
-    def write(self, text, ending="\n"):
+    def write(self, text, style_func=None, ending="\n"):
         return super().write(text + ending)
 
 

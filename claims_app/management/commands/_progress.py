@@ -13,9 +13,16 @@ class TerminalProgress:
             return
         width = 30
         filled = width * done // total
+        # Unstyled: Django paints stderr red on a terminal, and progress is not an error.
         self.stream.write(
-            f"\r{stage:<11} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=""
+            f"\r{stage:<11} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+            style_func=_plain,
+            ending="",
         )
         if done >= total:
-            self.stream.write("")
+            self.stream.write("", style_func=_plain)
         self.stream.flush()
+
+
+def _plain(text: str) -> str:
+    return text
