@@ -92,6 +92,10 @@ def main() -> None:
     bundle = synthetic_bundle(claims)
     citations = sum(len(c["statements"]) + len(c["disputes"]) for c in bundle["claims"])
     old_name = connection.settings_dict["NAME"]
+    # A database of its own: never the real one, nor the one a test run may be using.
+    connection.settings_dict["TEST"]["NAME"] = (
+        "/tmp/claims-bench.sqlite3" if connection.vendor == "sqlite" else "claims_bench"
+    )
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         started = time.perf_counter()
