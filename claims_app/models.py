@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -427,6 +429,36 @@ class Passage(Timestamped):
     @property
     def in_context_url(self) -> str:
         return f"{self.source.get_absolute_url()}#passage-{self.pk}"
+
+
+class DeletedPassage(models.Model):
+    """What a deleted passage was, so that its URL answers 410 Gone and names it. Passage ids
+    are never reused (the database's sequences only grow), so a tombstone never shadows one."""
+
+    id = models.BigIntegerField(primary_key=True)  # the deleted passage's id
+    quote = models.TextField(blank=True)
+    source_title = models.CharField(max_length=500, blank=True)
+    source_slug = models.CharField(max_length=SLUG_MAX_LENGTH, blank=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Deleted passage #{self.pk}"
+
+
+@receiver(post_delete, sender=Passage)
+def _passage_tombstone(sender, instance: Passage, **kwargs):
+    # A signal, not Passage.delete(): deleting a source or a queryset never calls delete() on
+    # each passage, and every way a passage goes must leave its tombstone. Its words are kept
+    # only if its source is public; a passage only drafts ever cited tells nothing.
+    source = Source.objects.public().filter(pk=instance.source_id).first()
+    DeletedPassage.objects.update_or_create(
+        pk=instance.pk,
+        defaults={
+            "quote": instance.quote if source else "",
+            "source_title": source.title if source else "",
+            "source_slug": source.slug if source else "",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from .anchoring import OFFER_SCORE
-from .models import Actor, Claim, Dispute, Passage, Source, Statement, Topic
+from .models import Actor, Claim, DeletedPassage, Dispute, Passage, Source, Statement, Topic
 
 
 def _statements() -> QuerySet[Statement]:
@@ -170,6 +170,32 @@ def passage_get(*, pk: int) -> Passage:
     passage.disputes_public = list(_disputes().filter(passage=passage))
     passage.authors = [a.actor for a in passage.source.authorships.select_related("actor")]
     return passage
+
+
+def passage_deleted(*, pk: int) -> DeletedPassage | None:
+    """The tombstone of a deleted passage, if it ever existed."""
+    return DeletedPassage.objects.filter(pk=pk).first()
+
+
+def renamed_url(*, model, slug: str) -> str | None:
+    """The current address of a public object that once had `slug` (from its history), if any:
+    published URLs never break."""
+    pk = (
+        model.history.filter(slug=slug)
+        .order_by("-history_date")
+        .values_list("id", flat=True)
+        .first()
+    )
+    public = {
+        Claim: Claim.objects.public(),
+        Actor: Actor.objects.public(),
+        Source: Source.objects.public(),
+        Topic: Topic.objects.public(),
+    }[model]
+    current = public.filter(pk=pk).first() if pk is not None else None
+    if current is None or current.slug == slug:
+        return None
+    return current.get_absolute_url()
 
 
 def topic_get(*, slug: str) -> Topic:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 
 from . import selectors
 from .filters import ClaimFilter, PageForm
+from .models import Actor, Claim, Source, Topic
 
 
 def _page(request, rows, per_page: int):
@@ -47,8 +48,27 @@ def claim_list(request):
     return render(request, "claims/list.html", {**context, "page": page})
 
 
+def _detail(request, slug, *, model, get, template, name):
+    """A page by slug; an old slug answers 301 to the object's current address."""
+    try:
+        obj = get(slug=slug)
+    except Http404:
+        moved = selectors.renamed_url(model=model, slug=slug)
+        if moved:
+            return HttpResponsePermanentRedirect(moved)
+        raise
+    return render(request, template, {name: obj})
+
+
 def claim_detail(request, slug):
-    return render(request, "claims/detail.html", {"claim": selectors.claim_get(slug=slug)})
+    return _detail(
+        request,
+        slug,
+        model=Claim,
+        get=selectors.claim_get,
+        template="claims/detail.html",
+        name="claim",
+    )
 
 
 def actor_list(request):
@@ -59,7 +79,14 @@ def actor_list(request):
 
 
 def actor_detail(request, slug):
-    return render(request, "actors/detail.html", {"actor": selectors.actor_get(slug=slug)})
+    return _detail(
+        request,
+        slug,
+        model=Actor,
+        get=selectors.actor_get,
+        template="actors/detail.html",
+        name="actor",
+    )
 
 
 def source_list(request):
@@ -70,12 +97,33 @@ def source_list(request):
 
 
 def source_detail(request, slug):
-    return render(request, "sources/detail.html", {"source": selectors.source_get(slug=slug)})
+    return _detail(
+        request,
+        slug,
+        model=Source,
+        get=selectors.source_get,
+        template="sources/detail.html",
+        name="source",
+    )
 
 
 def passage_detail(request, pk):
-    return render(request, "passages/detail.html", {"passage": selectors.passage_get(pk=pk)})
+    try:
+        passage = selectors.passage_get(pk=pk)
+    except Http404:
+        deleted = selectors.passage_deleted(pk=pk)
+        if deleted is None:
+            raise
+        return render(request, "passages/gone.html", {"deleted": deleted}, status=410)
+    return render(request, "passages/detail.html", {"passage": passage})
 
 
 def topic_detail(request, slug):
-    return render(request, "topics/detail.html", {"topic": selectors.topic_get(slug=slug)})
+    return _detail(
+        request,
+        slug,
+        model=Topic,
+        get=selectors.topic_get,
+        template="topics/detail.html",
+        name="topic",
+    )

@@ -1,0 +1,89 @@
+"""Passages stay citable: deleted ones answer 410, renamed objects 301, ids are never reused."""
+
+import pytest
+
+from claims_app.models import Actor, Claim, Passage, Source
+
+from .factories import ClaimFactory, PassageFactory, StatementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_deleted_passage_answers_410_naming_what_was_there(client, disputed_claim):
+    source = disputed_claim.statements.get().passage.source
+    passage = PassageFactory(source=source, words="the committee said it stands by the figure")
+    StatementFactory(passage=passage, claim=ClaimFactory())
+    url = f"/passages/{passage.pk}/"
+    assert client.get(url).status_code == 200
+    passage.statements.all().delete()
+    Passage.objects.filter(pk=passage.pk).delete()
+    response = client.get(url)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "This passage was deleted" in page
+    assert "the committee said it stands by the figure" in page
+    assert source.title in page
+
+
+def test_a_passage_only_drafts_cited_tells_nothing_when_deleted(client):
+    draft = ClaimFactory(published=False)
+    statement = StatementFactory(claim=draft)
+    passage = statement.passage
+    pk = passage.pk
+    statement.delete()
+    passage.delete()
+    response = client.get(f"/passages/{pk}/")
+    assert response.status_code == 410
+    assert passage.quote not in response.content.decode()
+
+
+def test_passages_deleted_with_their_source_answer_410(client, disputed_claim):
+    source = disputed_claim.statements.get().passage.source
+    ids = list(source.passages.values_list("pk", flat=True))
+    disputed_claim.delete()
+    Source.objects.filter(pk=source.pk).delete()
+    for pk in ids:
+        assert client.get(f"/passages/{pk}/").status_code == 410
+
+
+def test_a_passage_id_is_never_reused():
+    passage = PassageFactory()
+    gone = passage.pk
+    passage.delete()
+    again = PassageFactory(source=passage.source)
+    assert again.pk > gone
+
+
+def test_an_id_that_never_existed_is_404_and_a_malformed_one_too(client, db):
+    assert client.get("/passages/987654/").status_code == 404
+    assert client.get("/passages/abc/").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["claim", "actor", "source"])
+def test_a_renamed_slug_answers_301_to_the_new_address(client, disputed_claim, kind):
+    obj = {
+        "claim": disputed_claim,
+        "actor": disputed_claim.statements.get().actor,
+        "source": disputed_claim.statements.get().passage.source,
+    }[kind]
+    old_url = obj.get_absolute_url()
+    obj.slug = "a-new-name"
+    obj.save()
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert response["Location"] == obj.get_absolute_url()
+    assert client.get(obj.get_absolute_url()).status_code == 200
+
+
+def test_an_old_slug_of_a_draft_stays_404(client):
+    claim = ClaimFactory(published=False)
+    old_url = claim.get_absolute_url()
+    claim.slug = "renamed-draft"
+    claim.save()
+    assert client.get(old_url).status_code == 404
+
+
+def test_a_slug_that_never_was_is_404(client, disputed_claim):
+    assert client.get("/claims/never-was/").status_code == 404
+    assert client.get("/actors/never-was/").status_code == 404
+    assert Actor.objects.count() and Claim.objects.count()
