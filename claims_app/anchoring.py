@@ -7,6 +7,7 @@ as in the W3C TextPositionSelector. Nothing here touches the database.
 from __future__ import annotations
 
 import difflib
+import urllib.parse
 from dataclasses import dataclass
 
 CONTEXT_LENGTH = 32
@@ -266,3 +267,77 @@ def _clamp(text: str, start: int, length: int) -> Span:
     """A non-empty span of `text` near `start` (the text must not be empty)."""
     start = max(0, min(start, len(text) - 1))
     return Span(start, min(len(text), start + max(1, length)))
+
+
+# Text Fragments (WICG, https://wicg.github.io/scroll-to-text-fragment/): a URL that scrolls to
+# and highlights words in the original document.
+FRAGMENT_EXACT_LIMIT = 80  # a longer quote is given by its first and last words
+_FRAGMENT_WORDS = 4
+
+
+def _fragment_encode(text: str) -> str:
+    # Everything but unreserved characters is percent-encoded; "-" too, since it marks a prefix
+    # or a suffix ("&" and "," are encoded by quote() already).
+    return urllib.parse.quote(text, safe="").replace("-", "%2D")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def text_fragment(text: str, start: int, end: int) -> str:
+    """The `#:~:text=` directive that finds `text[start:end]` in a page showing `text`.
+
+    Matching in a browser is case-insensitive over the rendered words, and takes the first
+    match in the document: where the start words alone would match earlier, the words just
+    before the passage are added as a prefix (or, at the very start, those after as a suffix).
+    """
+    words = text[start:end].split()
+    if not words:
+        return ""
+    quote = " ".join(words)
+    text_start, text_end = quote, ""
+    if len(quote) > FRAGMENT_EXACT_LIMIT and len(words) > 2 * _FRAGMENT_WORDS:
+        text_start = " ".join(words[:_FRAGMENT_WORDS])
+        for count in range(_FRAGMENT_WORDS, len(words) - _FRAGMENT_WORDS + 1):
+            text_end = " ".join(words[-count:])
+            # The range ends at the first match of the end words after the start words.
+            if quote.find(text_end, len(text_start)) == len(quote) - len(text_end):
+                break
+        else:
+            text_start, text_end = quote, ""
+    prefix, suffix = _fragment_context(text, start, end, text_start)
+    directive = _fragment_encode(text_start)
+    if text_end:
+        directive += "," + _fragment_encode(text_end)
+    if prefix:
+        directive = _fragment_encode(prefix) + "-," + directive
+    if suffix:
+        directive += ",-" + _fragment_encode(suffix)
+    return "#:~:text=" + directive
+
+
+def _fragment_context(text: str, start: int, end: int, text_start: str) -> tuple[str, str]:
+    document = _normal(text).lower()
+    before = _normal(text[:start]).lower()
+    ours = len(before) + (1 if before else 0)  # where the passage starts in `document`
+    needle = text_start.lower()
+    if document.find(needle) >= ours or document.find(needle) == -1:
+        return "", ""
+    words_before = text[:start].split()
+    for count in range(1, min(len(words_before), 12) + 1):
+        prefix = " ".join(words_before[-count:])
+        if document.find(f"{prefix.lower()} {needle}") >= ours - len(prefix) - 1:
+            return prefix, ""
+    words_after = text[end:].split()
+    return "", " ".join(words_after[:_FRAGMENT_WORDS])
+
+
+def text_fragment_url(url: str, text: str, start: int, end: int) -> str:
+    """`url` with a Text Fragment for `text[start:end]` ("" when there is no URL)."""
+    if not url:
+        return ""
+    directive = text_fragment(text, start, end)
+    if not directive:
+        return url
+    return url + (directive[1:] if "#" in url else directive)

@@ -419,6 +419,13 @@ class Passage(Timestamped):
         return self.source.text[self.start : self.end]
 
     @property
+    def text_fragment_url(self) -> str:
+        """The original document's URL, scrolled to these words ("" without an original URL)."""
+        if self.changed and not self.offers_match:
+            return ""
+        return anchoring.text_fragment_url(self.source.url, self.source.text, self.start, self.end)
+
+    @property
     def offers_match(self) -> bool:
         """A changed passage whose best current match is close enough to show."""
         return self.changed and self.match_score >= anchoring.OFFER_SCORE

@@ -26,5 +26,6 @@ urlpatterns = [
     path("sources/", views.source_list, name="source_list"),
     path("sources/<uslug:slug>/", views.source_detail, name="source_detail"),
     path("passages/<int:pk>/", views.passage_detail, name="passage_detail"),
+    path("passages/<int:pk>.json", views.passage_json, name="passage_json"),
     path("topics/<uslug:slug>/", views.topic_detail, name="topic_detail"),
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
-from . import selectors
+from . import selectors, twins
 from .filters import ClaimFilter, PageForm
 from .models import Actor, Claim, Source, Topic
 
@@ -116,6 +116,17 @@ def passage_detail(request, pk):
             raise
         return render(request, "passages/gone.html", {"deleted": deleted}, status=410)
     return render(request, "passages/detail.html", {"passage": passage})
+
+
+def passage_json(request, pk):
+    try:
+        passage = selectors.passage_get(pk=pk)
+    except Http404:
+        deleted = selectors.passage_deleted(pk=pk)
+        if deleted is None:
+            return JsonResponse({"error": f"There is no passage #{pk}."}, status=404)
+        return JsonResponse(twins.passage_deleted(deleted), status=410)
+    return JsonResponse(twins.passage(request, passage), json_dumps_params={"ensure_ascii": False})
 
 
 def topic_detail(request, slug):

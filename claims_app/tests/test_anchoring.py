@@ -1,5 +1,7 @@
 """Locating a quote in a text: pure functions, tested directly and with random texts."""
 
+import urllib.parse
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -180,3 +182,64 @@ def test_unrelated_new_words_between_old_context_are_not_offered():
     anchor = _anchor(new, old, start, end)
     assert not anchor.exact
     assert anchor.score < anchoring.OFFER_SCORE
+
+
+def _fragment(text, quote):
+    start = text.index(quote)
+    return anchoring.text_fragment(text, start, start + len(quote))
+
+
+def test_a_text_fragment_encodes_commas_dashes_and_ampersands():
+    text = "Intro. Shin Dong-hyuk, a witness & a defector, spoke."
+    assert _fragment(text, "Shin Dong-hyuk, a witness & a defector") == (
+        "#:~:text=Shin%20Dong%2Dhyuk%2C%20a%20witness%20%26%20a%20defector"
+    )
+
+
+def test_a_text_fragment_encodes_non_ascii_as_utf8():
+    text = "Tomás Ojea Quintana said 북한 “stop”."
+    assert _fragment(text, "Tomás Ojea Quintana said 북한 “stop”") == (
+        "#:~:text=Tom%C3%A1s%20Ojea%20Quintana%20said%20%EB%B6%81%ED%95%9C%20%E2%80%9Cstop%E2%80%9D"
+    )
+
+
+def test_a_repeated_quote_gets_the_words_before_it_as_a_prefix():
+    text = "The figure is low. Critics say the figure is low. End."
+    start = text.rindex("the figure is low")
+    fragment = anchoring.text_fragment(text, start, start + len("the figure is low"))
+    assert fragment == "#:~:text=say-,the%20figure%20is%20low"
+
+
+def test_a_repeated_quote_at_the_very_start_gets_a_suffix():
+    text = "the figure is low, then the figure is low again"
+    fragment = anchoring.text_fragment(text, 0, len("the figure is low"))
+    assert fragment == "#:~:text=the%20figure%20is%20low"  # the first match is already ours
+
+
+def test_a_long_quote_is_given_by_its_first_and_last_words():
+    quote = (
+        "Amnesty International estimated (it would be interesting to know how) that there are "
+        "more than 130,000 political prisoners in North Korea"
+    )
+    text = f"Quoting him, {quote}. And then."
+    assert _fragment(text, quote) == (
+        "#:~:text=Amnesty%20International%20estimated%20%28it,prisoners%20in%20North%20Korea"
+    )
+
+
+def test_the_end_words_of_a_long_quote_close_the_range_at_its_end():
+    quote = "in the camp one two three four in the camp five six seven eight nine ten in the camp"
+    text = f"x {quote} y"
+    fragment = _fragment(text, quote)
+    start_words, end_words = fragment.removeprefix("#:~:text=").split(",")
+    end_text = urllib.parse.unquote(end_words)
+    assert quote.find(end_text, len(urllib.parse.unquote(start_words))) == len(quote) - len(
+        end_text
+    )
+
+
+def test_a_text_fragment_url_keeps_an_existing_fragment():
+    assert anchoring.text_fragment_url("https://e.org/a#top", "a b c", 2, 3) == (
+        "https://e.org/a#top:~:text=b"
+    )
+    assert anchoring.text_fragment_url("", "a b c", 2, 3) == ""

@@ -87,3 +87,64 @@ def test_a_slug_that_never_was_is_404(client, disputed_claim):
     assert client.get("/claims/never-was/").status_code == 404
     assert client.get("/actors/never-was/").status_code == 404
     assert Actor.objects.count() and Claim.objects.count()
+
+
+def test_the_passage_twin_carries_its_keys_and_a_web_annotation(client, disputed_claim):
+    statement = disputed_claim.statements.get()
+    passage = statement.passage
+    Source.objects.filter(pk=passage.source_id).update(url="https://example.org/report")
+    response = client.get(f"/passages/{passage.pk}.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["id"] == passage.pk
+    assert data["url"] == f"http://localhost/passages/{passage.pk}/"
+    assert data["quote"] == passage.quote == "more than 130,000 people are held in camps"
+    assert (data["start"], data["end"]) == (passage.start, passage.end)
+    assert data["source"]["slug"] == passage.source.slug
+    assert data["text_fragment_url"] == (
+        "https://example.org/report#:~:text=more%20than%20130%2C000%20people%20are%20held%20in%20camps"
+    )
+    assert [s["actor"]["slug"] for s in data["statements"]] == [statement.actor.slug]
+    assert data["disputes"] == []
+    annotation = data["annotation"]
+    assert annotation["type"] == "Annotation"
+    assert annotation["@context"] == "http://www.w3.org/ns/anno.jsonld"
+    quote_selector, position_selector = annotation["target"]["selector"]
+    assert quote_selector == {
+        "type": "TextQuoteSelector",
+        "exact": passage.quote,
+        "prefix": passage.prefix,
+        "suffix": passage.suffix,
+    }
+    assert position_selector == {
+        "type": "TextPositionSelector",
+        "start": passage.start,
+        "end": passage.end,
+    }
+    page = client.get(f"/passages/{passage.pk}/").content.decode()
+    assert (
+        f'<link rel="alternate" type="application/json" href="/passages/{passage.pk}.json">' in page
+    )
+    assert "#:~:text=more%20than%20130%2C000" in page
+    assert 'data-copy="citation"' in page
+
+
+def test_the_passage_twin_answers_404_and_410_in_json(client, disputed_claim):
+    response = client.get("/passages/987654.json")
+    assert response.status_code == 404 and "error" in response.json()
+    passage = PassageFactory(
+        source=disputed_claim.statements.get().passage.source,
+        words="the committee said it stands by the figure",
+    )
+    pk = passage.pk
+    passage.delete()
+    response = client.get(f"/passages/{pk}.json")
+    assert response.status_code == 410
+    assert response.json()["quote"] == "the committee said it stands by the figure"
+
+
+def test_the_passage_twin_shows_nothing_of_drafts(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    StatementFactory(passage=passage, claim=ClaimFactory(text="Draft words.", published=False))
+    body = client.get(f"/passages/{passage.pk}.json").content.decode()
+    assert "Draft words." not in body
