@@ -8,6 +8,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import anchoring
@@ -131,6 +132,46 @@ class PassageForm(forms.ModelForm):
         return cleaned
 
 
+def _https_urls(field, **kwargs):
+    """Form fields for a model's fields, URLs assuming https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class SourceForm(forms.ModelForm):
+    """The source's text exactly as pasted: passages are offsets into it."""
+
+    class Meta:
+        model = Source
+        formfield_callback = _https_urls
+        fields = [
+            "title",
+            "slug",
+            "kind",
+            "publisher",
+            "date",
+            "date_precision",
+            "language",
+            "url",
+            "archive_url",
+            "text",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "text" in self.fields:
+            self.fields["text"].strip = False  # leading and trailing blanks are text too
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        # Browsers send a textarea's line breaks as CRLF: a text stored with LF must not turn
+        # into CRLF (moving every passage) just by being saved.
+        if "\r\n" not in (self.instance.text or ""):
+            text = text.replace("\r\n", "\n")
+        return text
+
+
 class PassageInline(admin.StackedInline):
     model = Passage
     form = PassageForm
@@ -153,13 +194,15 @@ class AuthorshipInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    form = SourceForm
+    # The admin builds its own copy of the form, with this in place of the Meta callback.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "kind", "publisher", "date", "language", "passage_count"]
     list_filter = ["kind", "language", "date_precision"]
     search_fields = ["title", "slug", "url", "publisher__name", "authorships__actor__name"]
     autocomplete_fields = ["publisher"]
     inlines = [AuthorshipInline, PassageInline]
     date_hierarchy = "date"
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (
             None,
@@ -176,7 +219,29 @@ class SourceAdmin(SimpleHistoryAdmin):
         ),
         ("Where it is", {"fields": ["url", "archive_url"]}),
         ("Full text", {"fields": ["text"]}),
+        (
+            "Make a passage by selecting words",
+            {"fields": ["text_selector"], "classes": ["collapse"]},
+        ),
     ]
+    readonly_fields = ["text_selector"]
+
+    class Media:
+        js = ["admin/claims/passage_select.js"]
+        css = {"all": ["admin/claims/passage_select.css"]}
+
+    @admin.display(description="Select words")
+    def text_selector(self, obj):
+        if obj is None or not obj.pk:
+            return "Save the source first: then select words in its text to make a passage."
+        # The text alone in its box, one text node, so that the selection's offsets are exact.
+        return format_html(
+            '<div id="source-text-select" class="source-text-select">{}</div>'
+            '<p><button type="button" id="make-passage" class="button" hidden>'
+            "Make a passage of the selected words</button>"
+            '<span id="make-passage-status" role="status"></span></p>',
+            obj.text,
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_passages=Count("passages"))

@@ -350,3 +350,47 @@ def test_reverting_a_source_text_in_the_history_reanchors_its_passages(editor_cl
     assert response.status_code == 302
     passage.refresh_from_db()
     assert Source.objects.get(pk=source.pk).text[passage.start : passage.end] == passage.quote
+
+
+def test_the_source_page_offers_its_text_for_selecting_a_passage(editor_client):
+    source = SourceFactory(text='He said <b>"no"</b> & left.\nNext line.')
+    page = editor_client.get(f"/admin/claims_app/source/{source.pk}/change/").content.decode()
+    assert (
+        '<div id="source-text-select" class="source-text-select">'
+        "He said &lt;b&gt;&quot;no&quot;&lt;/b&gt; &amp; left.\nNext line.</div>"
+    ) in page
+    assert "admin/claims/passage_select.js" in page
+
+
+def test_saving_a_source_keeps_its_text_exactly(editor_client):
+    passage = PassageFactory(
+        source=SourceFactory(
+            text="First line.\nThe committee said that more than 130,000 "
+            "people are held in camps.\n"
+        )
+    )
+    source = passage.source
+    data = {
+        "title": "Retitled",
+        "slug": source.slug,
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "publisher": source.publisher.pk,
+        "text": source.text.replace("\n", "\r\n"),  # as a browser sends a textarea
+        **_inline_management("authorships"),
+        **_inline_management("passages", total=2, initial=1),
+        "passages-0-id": passage.pk,
+        "passages-0-source": source.pk,
+        "passages-1-quote": "First line",
+        "passages-1-start": "0",
+    }
+    response = editor_client.post(f"/admin/claims_app/source/{source.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = Source.objects.get(pk=source.pk)
+    assert saved.text == source.text  # LF kept, trailing newline kept
+    passage.refresh_from_db()
+    assert saved.text[passage.start : passage.end] == passage.quote and not passage.changed
+    assert Passage.objects.get(quote="First line").start == 0
