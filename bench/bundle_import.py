@@ -5,25 +5,13 @@ Run by `make bench` (PostgreSQL by default: set DATABASE_URL to choose). Prints 
 writes bench/results/bundle_import.json. Budget (issue 3): the import under 60 s on PostgreSQL.
 """
 
-import json
 import os
 import random
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
+from harness import results_write, throwaway_database
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-
-from claims_app.bundles import bundle_export, bundle_import  # noqa: E402
+from claims_app.bundles import bundle_export, bundle_import
 
 WORDS = (
     "human rights report figure prisoners camps defectors testimony council resolution "
@@ -91,13 +79,7 @@ def main() -> None:
     claims = int(os.environ.get("BENCH_CLAIMS", "10000"))
     bundle = synthetic_bundle(claims)
     citations = sum(len(c["statements"]) + len(c["disputes"]) for c in bundle["claims"])
-    old_name = connection.settings_dict["NAME"]
-    # A database of its own: never the real one, nor the one a test run may be using.
-    connection.settings_dict["TEST"]["NAME"] = (
-        "/tmp/claims-bench.sqlite3" if connection.vendor == "sqlite" else "claims_bench"
-    )
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with throwaway_database() as connection:
         started = time.perf_counter()
         report = bundle_import(bundle)
         imported = time.perf_counter() - started
@@ -107,8 +89,6 @@ def main() -> None:
         started = time.perf_counter()
         bundle_export()
         exported = time.perf_counter() - started
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     results = {
         "database": connection.vendor,
         "claims": claims,
@@ -131,9 +111,7 @@ def main() -> None:
     )
     print(f"  re-import {reimported:7.2f} s   ({again})")
     print(f"  export    {exported:7.2f} s")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bundle_import.json").write_text(json.dumps(results, indent=2) + "\n")
+    results_write("bundle_import", results)
 
 
 if __name__ == "__main__":
