@@ -30,6 +30,12 @@ admin.site.site_title = "Claim tracker"
 admin.site.index_title = "The record"
 
 
+def _as_in(text: str, pasted: str) -> str:
+    """Pasted words with their line breaks as the source's text has them (browsers send a
+    textarea's line breaks as CRLF)."""
+    return pasted if "\r\n" in text else pasted.replace("\r\n", "\n")
+
+
 def _locate_error(error: Exception, source: Source) -> str:
     if isinstance(error, anchoring.QuoteNotFound):
         message = f"This quote is not in “{source}”"
@@ -84,7 +90,8 @@ class PassageForm(forms.ModelForm):
         help_texts = {
             "quote": "Paste the exact words from the source's text.",
             "prefix": "Only if the quote occurs more than once.",
-            "start": "Optional: where the quote starts (a code-point offset).",
+            "start": "Optional: where the quote starts (a code-point offset); if the quote "
+            "occurs more than once, the occurrence nearest to it is taken.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -106,26 +113,19 @@ class PassageForm(forms.ModelForm):
         quote = cleaned.get("quote")
         if source is None or not quote:
             return cleaned
-        start = cleaned.get("start")
-        if start is not None:
-            if source.text[start : start + len(quote)] != quote:
-                self.add_error(
-                    "start", f"The quote does not start at offset {start} of the source."
-                )
-                return cleaned
-            span = anchoring.Span(start, start + len(quote))
-        else:
-            try:
-                span = anchoring.quote_locate(
-                    source.text,
-                    quote,
-                    prefix=cleaned.get("prefix") or "",
-                    suffix=cleaned.get("suffix") or "",
-                )
-            except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
-                self.add_error("quote", _locate_error(error, source))
-                return cleaned
+        try:
+            span = anchoring.quote_locate(
+                source.text,
+                _as_in(source.text, quote),
+                prefix=_as_in(source.text, cleaned.get("prefix") or ""),
+                suffix=_as_in(source.text, cleaned.get("suffix") or ""),
+                near=cleaned.get("start"),
+            )
+        except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
+            self.add_error("quote", _locate_error(error, source))
+            return cleaned
         cleaned["start"] = span.start
+        cleaned["quote"] = source.text[span.start : span.end]  # as the source has the words
         self.instance.start, self.instance.end = span.start, span.end
         if source.pk is not None and Passage.objects.holding(source, span.start, span.end).exists():
             self.add_error("quote", "This passage already exists: use it rather than a copy.")
@@ -291,7 +291,7 @@ class CitationForm(forms.ModelForm):
         required=False,
         min_value=0,
         label="Quote starts at",
-        help_text="Only if the quote occurs more than once in the source.",
+        help_text="Only if the quote occurs more than once: the occurrence nearest to it.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -311,14 +311,10 @@ class CitationForm(forms.ModelForm):
             if source or quote:
                 raise forms.ValidationError("Give both the source and the quote.")
             raise forms.ValidationError("Choose a passage, or give a source and paste the quote.")
-        start = cleaned.get("quote_start")
         try:
-            if start is not None:
-                if source.text[start : start + len(quote)] != quote:
-                    raise anchoring.QuoteNotFound(quote)
-                span = anchoring.Span(start, start + len(quote))
-            else:
-                span = anchoring.quote_locate(source.text, quote)
+            span = anchoring.quote_locate(
+                source.text, _as_in(source.text, quote), near=cleaned.get("quote_start")
+            )
         except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
             self.add_error("quote", _locate_error(error, source))
             return cleaned

@@ -7,6 +7,7 @@ as in the W3C TextPositionSelector. Nothing here touches the database.
 from __future__ import annotations
 
 import difflib
+import re
 import urllib.parse
 from dataclasses import dataclass
 
@@ -69,8 +70,11 @@ def context_after(text: str, end: int, length: int = CONTEXT_LENGTH) -> str:
     return text[end : end + length]
 
 
-def quote_locate(text: str, quote: str, *, prefix: str = "", suffix: str = "") -> Span:
-    """The one span of `text` holding `quote`, told apart by `prefix`/`suffix` where needed.
+def quote_locate(
+    text: str, quote: str, *, prefix: str = "", suffix: str = "", near: int | None = None
+) -> Span:
+    """The one span of `text` holding `quote`, told apart by `prefix`/`suffix` where needed, or
+    else by `near` (an offset: the occurrence closest to it).
 
     Raises QuoteNotFound (with the closest text that does occur) or QuoteAmbiguous (with the
     candidate spans). A prefix must end right before the quote, a suffix start right after it.
@@ -88,6 +92,8 @@ def quote_locate(text: str, quote: str, *, prefix: str = "", suffix: str = "") -
         ]
         if not spans:
             raise QuoteNotFound(quote, closest_text(text, prefix + quote + suffix))
+    if len(spans) > 1 and near is not None:
+        return min(spans, key=lambda span: (abs(span.start - near), span.start))
     if len(spans) > 1:
         raise QuoteAmbiguous(quote, spans, text)
     return spans[0]
@@ -270,9 +276,11 @@ def _clamp(text: str, start: int, length: int) -> Span:
 
 
 # Text Fragments (WICG, https://wicg.github.io/scroll-to-text-fragment/): a URL that scrolls to
-# and highlights words in the original document.
+# and highlights words in the original document. A directive is only given out once a simulation
+# of the browser's matching finds exactly our words with it; otherwise there is none.
 FRAGMENT_EXACT_LIMIT = 80  # a longer quote is given by its first and last words
 _FRAGMENT_WORDS = 4
+_CONTEXT_WORDS = 6
 
 
 def _fragment_encode(text: str) -> str:
@@ -281,56 +289,112 @@ def _fragment_encode(text: str) -> str:
     return urllib.parse.quote(text, safe="").replace("-", "%2D")
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split())
+def _word_char(char: str) -> bool:
+    """A character inside a space-separated word (scripts written without spaces, such as
+    Chinese and Japanese, are matched by browsers with a dictionary: left to them)."""
+    code = ord(char)
+    unspaced = 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
+    return char.isalnum() and not unspaced
+
+
+def _pattern(words: list[str]) -> str:
+    # Words of one block: whitespace between them, but no line break.
+    return r"[^\S\n]+".join(re.escape(word) for word in words)
+
+
+def _bounded(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _matches(text: str, regex: re.Pattern, at: int = 0):
+    """Matches of `regex` from `at` on, that start and end on word boundaries."""
+    for match in regex.finditer(text, at):
+        s, e = match.span()
+        if (s == 0 or not (_word_char(text[s - 1]) and _word_char(text[s]))) and (
+            e == len(text) or not (_word_char(text[e - 1]) and _word_char(text[e]))
+        ):
+            yield match
+
+
+def _fragment_find(text: str, start: str, end: list[str] | None, prefix, suffix):
+    """Where a browser would highlight `prefix-,start,end,-suffix` in `text` (None if nowhere):
+    the first match in document order."""
+    head = _pattern(start)
+    if prefix:
+        head = "(?:" + _pattern(prefix) + r")\s*(" + head + ")"
+    else:
+        head = "(" + head + ")"
+    for match in _matches(text, _bounded(head)):
+        range_start, range_end = match.span(1)
+        if end:
+            tail = (
+                "(" + _pattern(end) + ")" + (r"\s*(?:" + _pattern(suffix) + ")" if suffix else "")
+            )
+            found = next(_matches(text, _bounded(tail), range_end), None)
+            if found is None:
+                continue
+            range_end = found.end(1)
+        elif suffix:
+            rest = re.compile(r"\s*(?:" + _pattern(suffix) + ")", re.IGNORECASE)
+            if not rest.match(text, range_end):
+                continue
+        return range_start, range_end
+    return None
 
 
 def text_fragment(text: str, start: int, end: int) -> str:
-    """The `#:~:text=` directive that finds `text[start:end]` in a page showing `text`.
-
-    Matching in a browser is case-insensitive over the rendered words, and takes the first
-    match in the document: where the start words alone would match earlier, the words just
-    before the passage are added as a prefix (or, at the very start, those after as a suffix).
-    """
-    words = text[start:end].split()
-    if not words:
+    """The `#:~:text=` directive that finds `text[start:end]` in a page showing `text`, widened to
+    whole words; "" when no directive would find exactly those words first."""
+    while start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
+        start -= 1
+    while end < len(text) and _word_char(text[end - 1]) and _word_char(text[end]):
+        end += 1
+    lines = [line.split() for line in text[start:end].split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
         return ""
-    quote = " ".join(words)
-    text_start, text_end = quote, ""
-    if len(quote) > FRAGMENT_EXACT_LIMIT and len(words) > 2 * _FRAGMENT_WORDS:
-        text_start = " ".join(words[:_FRAGMENT_WORDS])
-        for count in range(_FRAGMENT_WORDS, len(words) - _FRAGMENT_WORDS + 1):
-            text_end = " ".join(words[-count:])
-            # The range ends at the first match of the end words after the start words.
-            if quote.find(text_end, len(text_start)) == len(quote) - len(text_end):
-                break
-        else:
-            text_start, text_end = quote, ""
-    prefix, suffix = _fragment_context(text, start, end, text_start)
-    directive = _fragment_encode(text_start)
-    if text_end:
-        directive += "," + _fragment_encode(text_end)
+    target = (
+        start + len(text[start:end]) - len(text[start:end].lstrip()),
+        end - (len(text[start:end]) - len(text[start:end].rstrip())),
+    )
+    before = text[:start].split("\n")[-1].split()[-_CONTEXT_WORDS:]
+    after = text[end:].split("\n")[0].split()[:_CONTEXT_WORDS]
+    for start_words, end_words in _fragment_ranges(lines):
+        contexts = [([], [])]
+        contexts += [(before[-n:], []) for n in range(1, len(before) + 1)]
+        contexts += [([], after[:n]) for n in range(1, len(after) + 1)]
+        contexts += [(before[-n:], after[:n]) for n in range(1, min(len(before), len(after)) + 1)]
+        for prefix, suffix in contexts:
+            if _fragment_find(text, start_words, end_words, prefix, suffix) == target:
+                return "#:~:text=" + _fragment_directive(start_words, end_words, prefix, suffix)
+    return ""
+
+
+def _fragment_ranges(lines: list[list[str]]):
+    """Ways to give the words: all of them (one short line), or first and last words."""
+    words = [word for line in lines for word in line]
+    if len(lines) == 1 and len(" ".join(words)) <= FRAGMENT_EXACT_LIMIT:
+        yield words, None
+    first, last = lines[0], lines[-1]
+    head = first[:_FRAGMENT_WORDS]
+    # A few end words, even where fewer would do: the original's text may differ from ours.
+    for count in range(min(_FRAGMENT_WORDS, len(last)), len(last) + 1):
+        if len(lines) == 1 and count > len(last) - len(head):
+            break
+        yield head, last[-count:]
+    if len(lines) == 1:
+        yield words, None  # a long line that no start,end form finds
+
+
+def _fragment_directive(start, end, prefix, suffix) -> str:
+    directive = _fragment_encode(" ".join(start))
+    if end:
+        directive += "," + _fragment_encode(" ".join(end))
     if prefix:
-        directive = _fragment_encode(prefix) + "-," + directive
+        directive = _fragment_encode(" ".join(prefix)) + "-," + directive
     if suffix:
-        directive += ",-" + _fragment_encode(suffix)
-    return "#:~:text=" + directive
-
-
-def _fragment_context(text: str, start: int, end: int, text_start: str) -> tuple[str, str]:
-    document = _normal(text).lower()
-    before = _normal(text[:start]).lower()
-    ours = len(before) + (1 if before else 0)  # where the passage starts in `document`
-    needle = text_start.lower()
-    if document.find(needle) >= ours or document.find(needle) == -1:
-        return "", ""
-    words_before = text[:start].split()
-    for count in range(1, min(len(words_before), 12) + 1):
-        prefix = " ".join(words_before[-count:])
-        if document.find(f"{prefix.lower()} {needle}") >= ours - len(prefix) - 1:
-            return prefix, ""
-    words_after = text[end:].split()
-    return "", " ".join(words_after[:_FRAGMENT_WORDS])
+        directive += ",-" + _fragment_encode(" ".join(suffix))
+    return directive
 
 
 def text_fragment_url(url: str, text: str, start: int, end: int) -> str:

@@ -456,12 +456,18 @@ class DeletedPassage(models.Model):
 def _passage_tombstone(sender, instance: Passage, **kwargs):
     # A signal, not Passage.delete(): deleting a source or a queryset never calls delete() on
     # each passage, and every way a passage goes must leave its tombstone. Its words are kept
-    # only if its source is public; a passage only drafts ever cited tells nothing.
-    source = Source.objects.public().filter(pk=instance.source_id).first()
+    # only if a published claim ever cited it (so says the history); a passage only drafts
+    # cited tells nothing.
+    citing = [
+        *Statement.history.filter(passage_id=instance.pk).values_list("claim_id", flat=True),
+        *Dispute.history.filter(passage_id=instance.pk).values_list("claim_id", flat=True),
+    ]
+    was_public = Claim.history.filter(id__in=citing, published=True).exists()
+    source = Source.objects.filter(pk=instance.source_id).first() if was_public else None
     DeletedPassage.objects.update_or_create(
         pk=instance.pk,
         defaults={
-            "quote": instance.quote if source else "",
+            "quote": instance.quote if was_public else "",
             "source_title": source.title if source else "",
             "source_slug": source.slug if source else "",
         },

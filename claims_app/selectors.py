@@ -180,22 +180,22 @@ def passage_deleted(*, pk: int) -> DeletedPassage | None:
 def renamed_url(*, model, slug: str) -> str | None:
     """The current address of a public object that once had `slug` (from its history), if any:
     published URLs never break."""
-    pk = (
-        model.history.filter(slug=slug)
-        .order_by("-history_date")
-        .values_list("id", flat=True)
-        .first()
-    )
+    past = model.history.filter(slug=slug)
+    if model is Claim:
+        past = past.filter(published=True)  # a slug it had as a draft was never published
     public = {
         Claim: Claim.objects.public(),
         Actor: Actor.objects.public(),
         Source: Source.objects.public(),
         Topic: Topic.objects.public(),
     }[model]
-    current = public.filter(pk=pk).first() if pk is not None else None
-    if current is None or current.slug == slug:
-        return None
-    return current.get_absolute_url()
+    # The newest object that had this slug and is public now: a draft that took the slug since
+    # neither breaks the redirect nor shows through it.
+    for pk in past.order_by("-history_date").values_list("id", flat=True)[:20]:
+        current = public.filter(pk=pk).first()
+        if current is not None:
+            return current.get_absolute_url() if current.slug != slug else None
+    return None
 
 
 def topic_get(*, slug: str) -> Topic:

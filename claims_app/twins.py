@@ -69,25 +69,32 @@ def passage(request, passage: Passage) -> dict:
         "text_fragment_url": passage.text_fragment_url or None,
         "statements": [_statement(request, s) for s in passage.statements_public],
         "disputes": [_dispute(request, d) for d in passage.disputes_public],
-        "annotation": {
-            "@context": "http://www.w3.org/ns/anno.jsonld",
-            "id": url,
-            "type": "Annotation",
-            "motivation": "highlighting",
-            "target": {
-                "source": source.url or source_url,
-                "selector": [
-                    {
-                        "type": "TextQuoteSelector",
-                        "exact": passage.quote,
-                        "prefix": passage.prefix,
-                        "suffix": passage.suffix,
-                    },
-                    # Offsets in Unicode code points into the source's text, end exclusive.
-                    {"type": "TextPositionSelector", "start": passage.start, "end": passage.end},
-                ],
-            },
+        "annotation": _annotation(url, source_url, passage),
+    }
+
+
+def _annotation(url: str, source_url: str, passage: Passage) -> dict:
+    """The passage as a W3C Web Annotation of our copy of the source (the offsets count into
+    its text). A changed passage's cited words are no longer at any position: it has none."""
+    selectors = [
+        {
+            "type": "TextQuoteSelector",
+            "exact": passage.quote,
+            "prefix": passage.prefix,
+            "suffix": passage.suffix,
         },
+    ]
+    if not passage.changed:
+        # Offsets in Unicode code points into the source's text, end exclusive.
+        selectors.append(
+            {"type": "TextPositionSelector", "start": passage.start, "end": passage.end}
+        )
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": url,
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "target": {"source": source_url, "selector": selectors},
     }
 
 

@@ -394,3 +394,22 @@ def test_saving_a_source_keeps_its_text_exactly(editor_client):
     passage.refresh_from_db()
     assert saved.text[passage.start : passage.end] == passage.quote and not passage.changed
     assert Passage.objects.get(quote="First line").start == 0
+
+
+def test_a_quote_selected_across_a_line_break_saves(editor_client):
+    source = SourceFactory(text="The first line ends.\nSecond line starts.")
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/",
+        {"source": source.pk, "quote": "ends.\r\nSecond", "start": "15"},
+    )
+    assert response.status_code == 302
+    assert Passage.objects.get().quote == "ends.\nSecond"
+
+
+def test_a_start_offset_picks_the_nearest_occurrence(editor_client):
+    source = SourceFactory(text="no, no, and again no.")
+    response = editor_client.post(
+        "/admin/claims_app/passage/add/", {"source": source.pk, "quote": "no", "start": "17"}
+    )
+    assert response.status_code == 302
+    assert Passage.objects.get().start == 18

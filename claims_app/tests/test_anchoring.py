@@ -227,15 +227,71 @@ def test_a_long_quote_is_given_by_its_first_and_last_words():
     )
 
 
-def test_the_end_words_of_a_long_quote_close_the_range_at_its_end():
-    quote = "in the camp one two three four in the camp five six seven eight nine ten in the camp"
-    text = f"x {quote} y"
-    fragment = _fragment(text, quote)
-    start_words, end_words = fragment.removeprefix("#:~:text=").split(",")
-    end_text = urllib.parse.unquote(end_words)
-    assert quote.find(end_text, len(urllib.parse.unquote(start_words))) == len(quote) - len(
-        end_text
-    )
+def _highlighted(text: str, fragment: str):
+    """What a browser following `fragment` would highlight in `text` (by the simulation)."""
+    parts = fragment.removeprefix("#:~:text=").split(",")
+    prefix = urllib.parse.unquote(parts.pop(0)[:-1]).split() if parts[0].endswith("-") else []
+    suffix = urllib.parse.unquote(parts.pop()[1:]).split() if parts[-1].startswith("-") else []
+    start, *end = [urllib.parse.unquote(part).split() for part in parts]
+    found = anchoring._fragment_find(text, start, end[0] if end else None, prefix, suffix)
+    return text[found[0] : found[1]] if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "nth"),
+    [
+        (
+            "The ministry said the camps do not exist. "
+            "Asked again, it said—the camps do not exist.",
+            "the camps do not exist.",
+            1,
+        ),
+        (
+            "The report says that they are held in camps. Officials replied that THEY ARE HELD "
+            "IN CAMPS. The report says that they are held in camps without trial or any charge "
+            "at all.",
+            "The report says that they are held in camps without trial or any charge at all.",
+            0,
+        ),
+        (
+            "First paragraph ends here.\nSecond paragraph starts here.",
+            "ends here.\nSecond paragraph",
+            0,
+        ),
+        (
+            "in the camp one two three four in the camp five six seven eight nine ten in the camp",
+            "in the camp five six seven eight nine ten in the camp",
+            0,
+        ),
+        ("북한은 수용소가 없다고 했다. 유엔은 수용소가 있다고 했다.", "수용소가 있다고", 0),
+        ("The committee said that, and the committee said this.", "the committee said this", 0),
+    ],
+)
+def test_a_text_fragment_finds_exactly_its_words_first(text, quote, nth):
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(quote, start + 1)
+    fragment = anchoring.text_fragment(text, start, start + len(quote))
+    assert fragment
+    assert _highlighted(text, fragment) == quote.strip()
+
+
+def test_a_passage_inside_a_word_is_widened_to_whole_words():
+    text = "The committee said that 130,000 are held."
+    start = text.index("ommittee said")
+    fragment = anchoring.text_fragment(text, start, start + len("ommittee said"))
+    assert fragment == "#:~:text=committee%20said"
+
+
+@given(st.text(alphabet="ab c.\n", min_size=1, max_size=80), st.data())
+def test_a_text_fragment_never_leads_to_other_words(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    fragment = anchoring.text_fragment(text, start, end)
+    if fragment:
+        highlighted = _highlighted(text, fragment)
+        assert highlighted is not None
+        assert text[start:end].strip() in highlighted
 
 
 def test_a_text_fragment_url_keeps_an_existing_fragment():

@@ -136,6 +136,7 @@ def test_the_passage_twin_answers_404_and_410_in_json(client, disputed_claim):
         source=disputed_claim.statements.get().passage.source,
         words="the committee said it stands by the figure",
     )
+    StatementFactory(passage=passage, claim=ClaimFactory()).delete()  # once cited, in public
     pk = passage.pk
     passage.delete()
     response = client.get(f"/passages/{pk}.json")
@@ -148,3 +149,56 @@ def test_the_passage_twin_shows_nothing_of_drafts(client, disputed_claim):
     StatementFactory(passage=passage, claim=ClaimFactory(text="Draft words.", published=False))
     body = client.get(f"/passages/{passage.pk}.json").content.decode()
     assert "Draft words." not in body
+
+
+def test_a_draft_only_passage_of_a_public_source_tells_nothing_when_deleted(client, disputed_claim):
+    source = disputed_claim.statements.get().passage.source
+    statement = StatementFactory(
+        claim=ClaimFactory(published=False),
+        passage=PassageFactory(source=source, words="the committee said it stands by the figure"),
+    )
+    passage = statement.passage
+    pk = passage.pk
+    statement.delete()
+    passage.delete()
+    response = client.get(f"/passages/{pk}/")
+    assert response.status_code == 410
+    assert "stands by the figure" not in response.content.decode()
+
+
+def test_a_once_public_passage_names_its_words_even_if_its_source_is_no_longer_public(client):
+    statement = StatementFactory()
+    passage = statement.passage
+    pk = passage.pk
+    statement.claim.delete()  # its only claim goes; the source is public no more
+    passage.delete()
+    assert passage.quote in client.get(f"/passages/{pk}/").content.decode()
+
+
+def test_a_slug_a_claim_had_as_a_draft_never_redirects(client):
+    claim = ClaimFactory(published=False, text="Secret draft wording")
+    draft_url = claim.get_absolute_url()
+    claim.slug = "public-wording"
+    claim.save()
+    claim.publish()
+    assert client.get(draft_url).status_code == 404
+
+
+def test_a_draft_taking_an_old_slug_does_not_break_its_redirect(client, disputed_claim):
+    old_url = disputed_claim.get_absolute_url()
+    old_slug = disputed_claim.slug
+    disputed_claim.slug = "renamed"
+    disputed_claim.save()
+    ClaimFactory(published=False, slug=old_slug)
+    response = client.get(old_url)
+    assert response.status_code == 301 and response["Location"] == "/claims/renamed/"
+
+
+def test_a_changed_passage_has_no_position_in_its_annotation(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    source = passage.source
+    source.text = source.text.replace("more than 130,000", "about 120,000")
+    source.save()
+    annotation = client.get(f"/passages/{passage.pk}.json").json()["annotation"]
+    assert [s["type"] for s in annotation["target"]["selector"]] == ["TextQuoteSelector"]
+    assert annotation["target"]["source"] == f"http://localhost/sources/{source.slug}/"
