@@ -606,6 +606,13 @@ class Claim(Timestamped, Slugged):
         return Claim.objects.with_status().values_list("computed_status", flat=True).get(pk=self.pk)
 
     @property
+    def first_date_iso(self) -> str:
+        """When the claim was first stated, as YYYY, YYYY-MM or YYYY-MM-DD."""
+        return dates.partial_date_format(
+            getattr(self, "first_date", None), getattr(self, "first_date_precision", dates.DAY)
+        )
+
+    @property
     def first_date_display(self) -> str:
         """When the claim was first stated, at the precision known (needs `claims_public()`)."""
         return dates.partial_date_display(

@@ -6,7 +6,7 @@ return, so a twin shows exactly what its page shows.
 
 from __future__ import annotations
 
-from .models import DeletedPassage, Dispute, Passage, Statement
+from .models import Actor, Claim, DeletedPassage, Dispute, Passage, Source, Statement, Topic
 
 
 def _absolute(request, path: str) -> str:
@@ -107,4 +107,262 @@ def passage_deleted(deleted: DeletedPassage) -> dict:
         if deleted.source_slug
         else None,
         "deleted_at": deleted.deleted_at.isoformat(),
+    }
+
+
+def page(request, page, results: list) -> dict:
+    """A list twin: {"count", "next", "previous", "results"}, the links absolute."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return {
+        "count": page.paginator.count,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+        "results": results,
+    }
+
+
+def _passage_ref(request, passage: Passage) -> dict:
+    return {
+        "id": passage.pk,
+        "url": _absolute(request, passage.get_absolute_url()),
+        "quote": passage.quote,
+        "changed": passage.changed,
+    }
+
+
+def _quantity(claim: Claim) -> dict | None:
+    if claim.quantity_value is None:
+        return None
+    return {
+        "value": float(claim.quantity_value),
+        "value_max": float(claim.quantity_value_max)
+        if claim.quantity_value_max is not None
+        else None,
+        "unit": claim.quantity_unit,
+        "qualifier": claim.quantity_qualifier,
+    }
+
+
+def claim_row(request, claim: Claim) -> dict:
+    """A claim in a list: who made it, who disputed it, how."""
+    return {
+        "slug": claim.slug,
+        "url": _absolute(request, claim.get_absolute_url()),
+        "text": claim.text,
+        "title": claim.title,
+        "status": claim.status,
+        "first_stated": claim.first_date_iso or None,
+        "topics": [topic.name for topic in claim.topics.all()],
+        "quantity": _quantity(claim),
+        "made_by": [_actor(actor) for actor in claim.claimants],
+        "disputed_by": [
+            {**_actor(dispute.actor), "kind": dispute.kind} for dispute in claim.disputes.all()
+        ],
+    }
+
+
+def claims_csv(request, claims) -> list[list]:
+    rows = [
+        [
+            "slug",
+            "url",
+            "text",
+            "status",
+            "first_stated",
+            "disputes",
+            "made_by",
+            "disputed_by",
+            "topics",
+        ]
+    ]
+    for claim in claims:
+        rows.append(
+            [
+                claim.slug,
+                _absolute(request, claim.get_absolute_url()),
+                claim.text,
+                claim.status,
+                claim.first_date_iso,
+                claim.dispute_count,
+                "; ".join(actor.name for actor in claim.claimants),
+                "; ".join(f"{d.actor.name} ({d.kind})" for d in claim.disputes.all()),
+                "; ".join(topic.name for topic in claim.topics.all()),
+            ]
+        )
+    return rows
+
+
+def claim(request, claim: Claim) -> dict:
+    """One claim: its status, every statement and every dispute, each with its passage."""
+
+    def citation(item) -> dict:
+        return {
+            "actor": _actor(item.actor),
+            "passage": _passage_ref(request, item.passage),
+            "source": {"slug": item.passage.source.slug, "title": item.passage.source.title},
+            "date": item.date_iso or None,
+            "note": item.note,
+        }
+
+    return {
+        **claim_row(request, claim),
+        "statements": [citation(s) for s in claim.statements.all()],
+        "disputes": [
+            {
+                **citation(d),
+                "kind": d.kind,
+                "counterclaim": d.counterclaim.slug if d.counterclaim else None,
+            }
+            for d in claim.disputes.all()
+        ],
+        "countered": [
+            {"claim": d.claim.slug, "actor": _actor(d.actor), "kind": d.kind}
+            for d in claim.countered
+        ],
+    }
+
+
+def actor_row(request, actor: Actor) -> dict:
+    return {
+        **_actor(actor),
+        "url": _absolute(request, actor.get_absolute_url()),
+        "kind": actor.kind,
+        "claims_made": actor.made_count,
+        "claims_disputed": actor.disputed_count,
+    }
+
+
+def actors_csv(request, actors) -> list[list]:
+    rows = [["slug", "url", "name", "kind", "claims_made", "claims_disputed"]]
+    for actor in actors:
+        rows.append(
+            [
+                actor.slug,
+                _absolute(request, actor.get_absolute_url()),
+                actor.name,
+                actor.kind,
+                actor.made_count,
+                actor.disputed_count,
+            ]
+        )
+    return rows
+
+
+def actor(request, actor: Actor) -> dict:
+    def claims(items, **extra) -> list[dict]:
+        return [
+            {
+                "claim": _claim_ref(request, item.claim),
+                "passage": _passage_ref(request, item.passage),
+                **{key: getattr(item, key) for key in extra},
+            }
+            for item in items
+        ]
+
+    return {
+        **_actor(actor),
+        "url": _absolute(request, actor.get_absolute_url()),
+        "kind": actor.kind,
+        "description": actor.description,
+        "aliases": actor.alias_names,
+        "affiliation": _actor(actor.affiliation) if actor.affiliation else None,
+        "wikidata": actor.wikidata or None,
+        "claims_made": claims(actor.statements_public),
+        "claims_disputed": claims(actor.disputes_public, kind=True),
+    }
+
+
+def _authors(source: Source) -> list[dict]:
+    return [_actor(authorship.actor) for authorship in source.authorships.all()]
+
+
+def source_row(request, source: Source) -> dict:
+    return {
+        "slug": source.slug,
+        "url": _absolute(request, source.get_absolute_url()),
+        "title": source.title,
+        "kind": source.kind,
+        "date": source.date_iso or None,
+        "publisher": _actor(source.publisher) if source.publisher else None,
+        "authors": _authors(source),
+        "original_url": source.url or None,
+        "passages": source.passage_count,
+    }
+
+
+def sources_csv(request, sources) -> list[list]:
+    rows = [
+        ["slug", "url", "title", "kind", "date", "publisher", "authors", "original_url", "passages"]
+    ]
+    for source in sources:
+        rows.append(
+            [
+                source.slug,
+                _absolute(request, source.get_absolute_url()),
+                source.title,
+                source.kind,
+                source.date_iso,
+                source.publisher.name if source.publisher else "",
+                "; ".join(a["name"] for a in _authors(source)),
+                source.url,
+                source.passage_count,
+            ]
+        )
+    return rows
+
+
+def source(request, source: Source) -> dict:
+    return {
+        **source_row(request, source),
+        "archive_url": source.archive_url or None,
+        "language": source.language,
+        "text": source.text,
+        "passages": [
+            {**_passage_ref(request, p), "start": p.start, "end": p.end}
+            for p in source.passages_public
+        ],
+        "claims": [_claim_ref(request, claim) for claim in source.claims_cited],
+    }
+
+
+def topic(request, topic: Topic) -> dict:
+    return {
+        "slug": topic.slug,
+        "url": _absolute(request, topic.get_absolute_url()),
+        "name": topic.name,
+        "description": topic.description,
+        "claims": [claim_row(request, claim) for claim in topic.claims_public],
+    }
+
+
+def home(request, summary: dict) -> dict:
+    return {
+        "url": _absolute(request, "/"),
+        "counts": {
+            key: summary[key]
+            for key in ("claim_count", "dispute_count", "actor_count", "source_count")
+        },
+        "newest_disputes": [
+            {
+                "actor": _actor(d.actor),
+                "kind": d.kind,
+                "claim": _claim_ref(request, d.claim),
+                "passage": _passage_ref(request, d.passage),
+            }
+            for d in summary["newest_disputes"]
+        ],
+        "topics": [
+            {
+                "slug": t.slug,
+                "name": t.name,
+                "claims": t.claim_count,
+                "url": _absolute(request, t.get_absolute_url()),
+            }
+            for t in summary["topics"]
+        ],
     }

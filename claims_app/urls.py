@@ -17,15 +17,28 @@ class SlugConverter:
 
 register_converter(SlugConverter, "uslug")
 
+JSON, CSV = {"fmt": "json"}, {"fmt": "csv"}
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("index.json", views.home, JSON, name="home_json"),
     path("claims/", views.claim_list, name="claim_list"),
+    path("claims.json", views.claim_list, JSON, name="claim_list_json"),
+    path("claims.csv", views.claim_list, CSV, name="claim_list_csv"),
     path("claims/<uslug:slug>/", views.claim_detail, name="claim_detail"),
+    path("claims/<uslug:slug>.json", views.claim_detail, JSON, name="claim_json"),
     path("actors/", views.actor_list, name="actor_list"),
+    path("actors.json", views.actor_list, JSON, name="actor_list_json"),
+    path("actors.csv", views.actor_list, CSV, name="actor_list_csv"),
     path("actors/<uslug:slug>/", views.actor_detail, name="actor_detail"),
+    path("actors/<uslug:slug>.json", views.actor_detail, JSON, name="actor_json"),
     path("sources/", views.source_list, name="source_list"),
+    path("sources.json", views.source_list, JSON, name="source_list_json"),
+    path("sources.csv", views.source_list, CSV, name="source_list_csv"),
     path("sources/<uslug:slug>/", views.source_detail, name="source_detail"),
+    path("sources/<uslug:slug>.json", views.source_detail, JSON, name="source_json"),
     path("passages/<int:pk>/", views.passage_detail, name="passage_detail"),
-    path("passages/<int:pk>.json", views.passage_json, name="passage_json"),
+    path("passages/<int:pk>.json", views.passage_detail, JSON, name="passage_json"),
     path("topics/<uslug:slug>/", views.topic_detail, name="topic_detail"),
+    path("topics/<uslug:slug>.json", views.topic_detail, JSON, name="topic_json"),
 ]

@@ -131,7 +131,7 @@ def test_the_passage_twin_carries_its_keys_and_a_web_annotation(client, disputed
 
 def test_the_passage_twin_answers_404_and_410_in_json(client, disputed_claim):
     response = client.get("/passages/987654.json")
-    assert response.status_code == 404 and "error" in response.json()
+    assert response.status_code == 404 and "errors" in response.json()
     passage = PassageFactory(
         source=disputed_claim.statements.get().passage.source,
         words="the committee said it stands by the figure",

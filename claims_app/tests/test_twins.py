@@ -1,0 +1,219 @@
+"""The machine-readable twins: JSON for every page, CSV for every list, at the same paths with a
+suffix; the same filters; errors in their own format; and a query count that does not grow."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims_app.models import Dispute
+
+from .factories import (
+    ActorFactory,
+    ClaimFactory,
+    DisputeFactory,
+    PassageFactory,
+    SourceFactory,
+    StatementFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_the_claims_twin_lists_claims_with_who_made_and_disputed_them(client, disputed_claim):
+    data = client.get("/claims.json").json()
+    assert data["count"] == 1 and data["next"] is None and data["previous"] is None
+    claim = data["results"][0]
+    assert claim["slug"] == disputed_claim.slug
+    assert claim["url"] == f"http://localhost/claims/{disputed_claim.slug}/"
+    assert claim["status"] == "disputed"
+    assert [a["name"] for a in claim["made_by"]] == ["The Committee"]
+    assert claim["disputed_by"] == [
+        {"name": "The Critic", "slug": "the-critic", "kind": "questions"}
+    ]
+
+
+def test_list_twins_honour_the_filters_and_link_their_pages(client, settings, disputed_claim):
+    settings.CLAIMS_PAGE_SIZE = 1
+    ClaimFactory(text="Another claim.")
+    data = client.get("/claims.json?status=undisputed").json()
+    assert [c["text"] for c in data["results"]] == ["Another claim."]
+    first = client.get("/claims.json").json()
+    assert first["count"] == 2
+    assert first["next"] == "http://localhost/claims.json?page=2"
+    second = client.get("/claims.json?page=2").json()
+    assert second["previous"] == "http://localhost/claims.json?page=1"
+    assert client.get("/claims.json?page=3").status_code == 404
+
+
+def test_the_claims_csv_has_a_row_per_claim(client, disputed_claim):
+    rows = _rows(client.get("/claims.csv"))
+    assert rows[0][:4] == ["slug", "url", "text", "status"]
+    assert rows[1][0] == disputed_claim.slug
+    assert rows[1][6] == "The Committee"
+    assert rows[1][7] == "The Critic (questions)"
+
+
+def test_a_csv_cell_is_never_a_formula(client):
+    StatementFactory(claim=ClaimFactory(text='=HYPERLINK("http://evil")'))
+    rows = _rows(client.get("/claims.csv"))
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
+def test_a_bad_parameter_is_a_400_in_the_twins_own_format(client, disputed_claim, suffix):
+    response = client.get(f"/claims.{suffix}?status=maybe&since=never")
+    assert response.status_code == 400
+    if suffix == "json":
+        assert set(response.json()["errors"]) == {"status", "since"}
+    else:
+        rows = _rows(response)
+        assert rows[0] == ["parameter", "error"]
+        assert {row[0] for row in rows[1:]} == {"status", "since"}
+
+
+def test_the_claim_twin_carries_statements_and_disputes_with_their_passages(client, disputed_claim):
+    counter = ClaimFactory(text="The figure was invented.")
+    Dispute.objects.filter(claim=disputed_claim).update(counterclaim=counter)
+    data = client.get(f"/claims/{disputed_claim.slug}.json").json()
+    assert data["text"] == disputed_claim.text and data["status"] == "disputed"
+    (statement,) = data["statements"]
+    assert statement["actor"] == {"name": "The Committee", "slug": "the-committee"}
+    passage = disputed_claim.statements.get().passage
+    assert statement["passage"]["id"] == passage.pk
+    assert statement["passage"]["url"] == f"http://localhost/passages/{passage.pk}/"
+    assert statement["passage"]["quote"] == passage.quote
+    (dispute,) = data["disputes"]
+    assert dispute["kind"] == "questions" and dispute["counterclaim"] == counter.slug
+
+
+def test_every_detail_twin_answers_and_unknown_slugs_are_json_404s(client, disputed_claim):
+    actor = disputed_claim.statements.get().actor
+    source = disputed_claim.statements.get().passage.source
+    topic = TopicFactory(name="camps")
+    disputed_claim.topics.add(topic)
+    assert client.get(f"/actors/{actor.slug}.json").json()["claims_made"][0]["claim"]["slug"] == (
+        disputed_claim.slug
+    )
+    source_twin = client.get(f"/sources/{source.slug}.json").json()
+    assert source_twin["text"] == source.text and len(source_twin["passages"]) == 2
+    assert client.get(f"/topics/{topic.slug}.json").json()["claims"][0]["slug"] == (
+        disputed_claim.slug
+    )
+    assert client.get("/index.json").json()["counts"]["claim_count"] == 1
+    for url in [
+        "/claims/nope.json",
+        "/actors/nope.json",
+        "/sources/nope.json",
+        "/topics/nope.json",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404 and "errors" in response.json()
+    for url in ["/actors.json", "/sources.json"]:
+        assert client.get(url).json()["count"] >= 1
+    assert _rows(client.get("/actors.csv"))[0][0] == "slug"
+    assert _rows(client.get("/sources.csv"))[1][0] == source.slug
+
+
+def test_a_renamed_claims_twin_redirects_to_the_new_twin(client, disputed_claim):
+    old = disputed_claim.slug
+    disputed_claim.slug = "renamed"
+    disputed_claim.save()
+    response = client.get(f"/claims/{old}.json")
+    assert response.status_code == 301
+    assert response["Location"] == "/claims/renamed.json"
+
+
+def test_html_pages_advertise_their_twins(client, disputed_claim):
+    assert '<link rel="alternate" type="application/json" href="/claims.json?status=disputed">' in (
+        client.get("/claims/?status=disputed").content.decode()
+    )
+    assert 'type="text/csv" href="/claims.csv">' in client.get("/claims/").content.decode()
+    assert f'href="/claims/{disputed_claim.slug}.json">' in (
+        client.get(f"/claims/{disputed_claim.slug}/").content.decode()
+    )
+
+
+def test_no_twin_shows_a_draft(client, disputed_claim):
+    draft = ClaimFactory(text="A secret draft.", published=False)
+    StatementFactory(claim=draft, actor=ActorFactory(name="Draft-only actor"))
+    for url in [
+        "/index.json",
+        "/claims.json",
+        "/claims.csv",
+        "/actors.json",
+        "/actors.csv",
+        "/sources.json",
+        "/sources.csv",
+        "/claims.json?q=secret",
+    ]:
+        body = client.get(url).content.decode()
+        assert "A secret draft." not in body and "Draft-only actor" not in body, url
+
+
+def _many(claim, n: int):
+    source = (
+        claim.statements.first().passage.source if claim.statements.exists() else SourceFactory()
+    )
+    for i in range(n):
+        actor = ActorFactory()
+        text = f"{source.text} Sentence number {i}."
+        source.text = text
+        source.save()
+        StatementFactory(
+            claim=claim,
+            actor=actor,
+            passage=PassageFactory(source=source, words=f"Sentence number {i}."),
+        )
+        DisputeFactory(
+            claim=claim, actor=actor, passage=PassageFactory(source=source, words=f"number {i}")
+        )
+    return source
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/index.json",
+        "/claims/",
+        "/claims.json",
+        "/claims.csv",
+        "/claims/{claim}/",
+        "/claims/{claim}.json",
+        "/actors/",
+        "/actors.json",
+        "/actors/{actor}/",
+        "/actors/{actor}.json",
+        "/sources/",
+        "/sources.json",
+        "/sources/{source}/",
+        "/sources/{source}.json",
+        "/passages/{passage}/",
+        "/passages/{passage}.json",
+    ],
+)
+def test_queries_do_not_grow_with_related_rows(client, url):
+    def count(n):
+        claim = ClaimFactory()
+        statement = StatementFactory(claim=claim)
+        source = _many(claim, n)
+        target = url.format(
+            claim=claim.slug,
+            actor=statement.actor.slug,
+            source=source.slug,
+            passage=statement.passage.pk,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(target)
+        assert response.status_code == 200, target
+        return len(queries)
+
+    assert count(1) == count(30)
