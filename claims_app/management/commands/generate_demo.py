@@ -1,0 +1,181 @@
+"""Synthetic data at scale, for benchmarks and for seeing the site full: deterministic, in the
+proportions of a real record (per claim: 3 passages, 2 statements, 1.5 disputes; about one
+actor and one source of realistic length per 5 claims; some drafts; some Korean text)."""
+
+import random
+import time
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from claims_app import anchoring
+from claims_app.models import Actor, Authorship, Claim, Dispute, Passage, Source, Statement, Topic
+
+from ._progress import TerminalProgress
+
+WORDS = (
+    "human rights report figure prisoners camps defectors testimony council resolution sanctions "
+    "food famine missile estimate commission inquiry ambassador statement denied questioned "
+    "government officials population evidence witnesses security detention labour "
+    "international pressure dialogue sovereignty reform humanitarian access agency"
+).split()
+KOREAN = "북한 인권 보고서 정치범 수용소 증언 탈북자 유엔 제재 식량".split()
+TOPICS = [
+    "political prisoners",
+    "UN Commission of Inquiry",
+    "defector testimony",
+    "food and health",
+    "sanctions",
+    "human trafficking",
+    "UN Security Council",
+    "nuclear and missile programmes",
+    "sexual violence",
+    "labour camps",
+    "freedom of movement",
+    "public executions",
+]
+BATCH = 5000
+
+
+class Command(BaseCommand):
+    help = "Make a deterministic synthetic data set of N claims (into an empty database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--claims", type=int, default=1000, metavar="N")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, claims: int, seed: int, **options):
+        if claims < 1:
+            raise CommandError("--claims must be at least 1.")
+        if Claim.objects.exists() or Source.objects.exists():
+            raise CommandError("The database already holds claims or sources: use an empty one.")
+        started = time.perf_counter()
+        progress = TerminalProgress(self.stderr)
+        with transaction.atomic():
+            counts = _generate(random.Random(seed), claims, progress)
+        self.stdout.write(
+            f"Made {', '.join(f'{n} {what}' for what, n in counts.items())} "
+            f"in {time.perf_counter() - started:.1f} s."
+        )
+
+
+def _sentence(rng: random.Random, n: int, korean: bool) -> str:
+    vocabulary = KOREAN if korean else WORDS
+    return " ".join(rng.choices(vocabulary, k=rng.randint(8, 18))).capitalize()
+
+
+def _generate(rng: random.Random, n_claims: int, progress) -> dict:
+    n_actors = n_sources = max(2, n_claims // 5)
+    kinds = [k for k, _ in Actor.Kind.choices]
+    actors = Actor.objects.bulk_create(
+        [
+            Actor(
+                name=f"Actor {i}",
+                slug=f"actor-{i}",
+                kind=kinds[i % len(kinds)],
+                description=f"A synthetic actor, number {i}.",
+            )
+            for i in range(n_actors)
+        ],
+        batch_size=BATCH,
+    )
+    progress("actors", n_actors, n_actors)
+
+    sources, sentences_of = [], []
+    for i in range(n_sources):
+        korean = i % 25 == 0
+        sentences = [f"{i}.{j} " + _sentence(rng, j, korean) for j in range(40)]
+        sentences_of.append(sentences)
+        sources.append(
+            Source(
+                title=f"Report {i} on human rights",
+                slug=f"report-{i}",
+                text=". ".join(sentences) + ".",
+                language="ko" if korean else "en",
+                date=date(2010, 1, 1) + timedelta(days=rng.randrange(5000)),
+                date_precision="day",
+                publisher=actors[rng.randrange(n_actors)],
+            )
+        )
+    sources = Source.objects.bulk_create(sources, batch_size=BATCH // 5)
+    Authorship.objects.bulk_create(
+        [Authorship(source=s, actor=actors[rng.randrange(n_actors)]) for s in sources],
+        batch_size=BATCH,
+    )
+    progress("sources", n_sources, n_sources)
+
+    topics = Topic.objects.bulk_create(
+        [Topic(name=name, slug=f"topic-{i}") for i, name in enumerate(TOPICS)]
+    )
+    now = timezone.now()
+    claims = Claim.objects.bulk_create(
+        [
+            Claim(
+                text=f"Claim {i}: " + _sentence(rng, i, i % 50 == 0),
+                slug=f"claim-{i}",
+                published=rng.random() > 0.03,
+                published_at=now - timedelta(minutes=n_claims - i),
+                quantity_value=rng.randint(1, 300_000) if i % 4 == 0 else None,
+                quantity_unit="people" if i % 4 == 0 else "",
+            )
+            for i in range(n_claims)
+        ],
+        batch_size=BATCH,
+    )
+    Claim.topics.through.objects.bulk_create(
+        [Claim.topics.through(claim=c, topic=topics[rng.randrange(len(topics))]) for c in claims],
+        batch_size=BATCH,
+    )
+    progress("claims", n_claims, n_claims)
+
+    passages, citations = [], []
+    for number, claim in enumerate(claims):
+        s = rng.randrange(n_sources)
+        source, sentences = sources[s], sentences_of[s]
+        for role in ("statement", "statement", "dispute") + (("dispute",) if number % 2 else ()):
+            j = rng.randrange(len(sentences))
+            start = source.text.index(sentences[j])
+            end = start + len(sentences[j])
+            passages.append(
+                Passage(
+                    source=source,
+                    start=start,
+                    end=end,
+                    quote=source.text[start:end],
+                    prefix=anchoring.context_before(source.text, start),
+                    suffix=anchoring.context_after(source.text, end),
+                )
+            )
+            citations.append((role, claim, len(passages) - 1))
+    passages = Passage.objects.bulk_create(passages, batch_size=BATCH)
+    progress("passages", len(passages), len(passages))
+
+    statements, disputes = [], []
+    dispute_kinds = ["denies", "questions", "qualifies"]
+    for role, claim, index in citations:
+        actor = actors[rng.randrange(n_actors)]
+        if role == "statement":
+            statements.append(Statement(claim=claim, actor=actor, passage=passages[index]))
+        else:
+            disputes.append(
+                Dispute(
+                    claim=claim,
+                    actor=actor,
+                    passage=passages[index],
+                    kind=rng.choice(dispute_kinds),
+                    note="A synthetic dispute.",
+                )
+            )
+    Statement.objects.bulk_create(statements, batch_size=BATCH, ignore_conflicts=True)
+    Dispute.objects.bulk_create(disputes, batch_size=BATCH, ignore_conflicts=True)
+    progress("citations", len(citations), len(citations))
+    return {
+        "actors": n_actors,
+        "sources": n_sources,
+        "claims": n_claims,
+        "passages": len(passages),
+        "statements": len(statements),
+        "disputes": len(disputes),
+    }
