@@ -202,7 +202,10 @@ def topic_get(*, slug: str) -> Topic:
     topic = Topic.objects.public().filter(slug=slug).first()
     if topic is None:
         raise Http404("No topic has this address.")
-    topic.claims_public = list(claims_for_list(claims_public().filter(topics=topic)))
+    # Not yet evaluated: the page shows one page of them.
+    topic.claims_public = claims_for_list(
+        claims_public().filter(topics=topic).order_by("-published_at", "-pk")
+    )
     return topic
 
 

@@ -336,7 +336,7 @@ def topic(request, topic: Topic) -> dict:
         "url": _absolute(request, topic.get_absolute_url()),
         "name": topic.name,
         "description": topic.description,
-        "claims": [claim_row(request, claim) for claim in topic.claims_public],
+        "claims": page(request, topic.page, [claim_row(request, c) for c in topic.page]),
     }
 
 

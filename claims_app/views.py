@@ -202,16 +202,26 @@ def source_detail(request, slug, fmt="html"):
 
 
 def topic_detail(request, slug, fmt="html"):
-    return _detail(
-        request,
-        slug,
-        fmt,
-        model=Topic,
-        get=selectors.topic_get,
-        template="topics/detail.html",
-        name="topic",
-        to_json=twins.topic,
-    )
+    def topic_with_page(*, slug):
+        topic = selectors.topic_get(slug=slug)
+        topic.page = _page(request, topic.claims_public, settings.CLAIMS_PAGE_SIZE)
+        return topic
+
+    try:
+        return _detail(
+            request,
+            slug,
+            fmt,
+            model=Topic,
+            get=topic_with_page,
+            template="topics/detail.html",
+            name="topic",
+            to_json=twins.topic,
+        )
+    except _BadRequest as bad:
+        if fmt != "html":
+            return _error(fmt, 400, bad.errors)
+        return render(request, "400.html", {"errors": bad.errors}, status=400)
 
 
 def passage_detail(request, pk, fmt="html"):

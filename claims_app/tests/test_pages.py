@@ -357,3 +357,17 @@ def test_a_changed_passage_is_marked_as_changed_in_its_source(client, disputed_c
     page = _text(client.get(f"/sources/{source.slug}/"))
     changed = 'class="passage changed" title="Changed since cited: the closest words now"'
     assert f'<mark {changed} id="passage-{passage.pk}"' in page
+
+
+def test_a_topic_page_paginates_its_claims(client, settings):
+    settings.CLAIMS_PAGE_SIZE = 2
+    topic = TopicFactory(name="camps")
+    for n in range(5):
+        ClaimFactory(text=f"Topic claim {n}.").topics.add(topic)
+    page = _text(client.get(f"/topics/{topic.slug}/?page=3"))
+    assert "Page 3 of 3" in page and page.count('class="claim-row"') == 1
+    assert client.get(f"/topics/{topic.slug}/?page=4").status_code == 404
+    response = client.get(f"/topics/{topic.slug}/?page=x")
+    assert response.status_code == 400 and "page" in response.content.decode()
+    twin = client.get(f"/topics/{topic.slug}.json?page=2").json()["claims"]
+    assert twin["count"] == 5 and len(twin["results"]) == 2

@@ -104,7 +104,7 @@ def test_every_detail_twin_answers_and_unknown_slugs_are_json_404s(client, dispu
     )
     source_twin = client.get(f"/sources/{source.slug}.json").json()
     assert source_twin["text"] == source.text and len(source_twin["passages"]) == 2
-    assert client.get(f"/topics/{topic.slug}.json").json()["claims"][0]["slug"] == (
+    assert client.get(f"/topics/{topic.slug}.json").json()["claims"]["results"][0]["slug"] == (
         disputed_claim.slug
     )
     assert client.get("/index.json").json()["counts"]["claim_count"] == 1
