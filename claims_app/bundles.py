@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, dates
+from . import anchoring, dates, search
 from .models import (
     Actor,
     Alias,
@@ -763,6 +763,7 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
         writer.sources(plan.sources)
         writer.claims(plan.claims)
         writer.citations(plan.claims)
+        search.claims_search_refresh(claim_ids=[c.pk for c in writer.claim_by_slug.values()])
     return writer.report
 
 

@@ -10,8 +10,9 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
+from . import search
 from .models import Actor, Claim, ClaimStatus, Dispute, Source, Statement, Topic
 
 MAX_QUERY_LENGTH = 200
@@ -108,25 +109,10 @@ class ClaimFilter(django_filters.FilterSet):
         raise ValueError(name)
 
     def filter_search(self, queryset, name, value):
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(text__icontains=word)
-                | Q(title__icontains=word)
-                | Exists(
-                    Statement.objects.filter(claim=OuterRef("pk")).filter(
-                        Q(passage__quote__icontains=word) | Q(actor__name__icontains=word)
-                    )
-                )
-                | Exists(
-                    Dispute.objects.filter(claim=OuterRef("pk")).filter(
-                        Q(passage__quote__icontains=word)
-                        | Q(actor__name__icontains=word)
-                        | Q(note__icontains=word)
-                    )
-                )
-            )
-        return queryset
+        # Ranked best first unless an ordering was asked for.
+        return search.claims_search(
+            queryset, value, ranked=not self.form.cleaned_data.get("ordering")
+        )
 
     def filter_ordering(self, queryset, name, value):
         order = {
@@ -140,7 +126,8 @@ class ClaimFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not self.form.cleaned_data.get("ordering"):
+        data = self.form.cleaned_data
+        if not data.get("ordering") and not (data.get("q") and search.ranks()):
             queryset = queryset.order_by("-published_at", "-pk")
         return queryset
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -21,7 +22,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
-from . import anchoring, dates
+from . import anchoring, dates, search
 
 SLUG_MAX_LENGTH = 100
 
@@ -158,6 +159,22 @@ class Actor(Timestamped, Slugged):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        renamed = (
+            self.pk is not None
+            and Actor.objects.filter(pk=self.pk).exclude(name=self.name).exists()
+        )
+        super().save(*args, **kwargs)
+        if renamed:
+            search.claims_search_refresh(claim_ids=self.claim_ids())
+
+    def claim_ids(self) -> set[int]:
+        """The claims this actor made or disputed."""
+        return {
+            *self.statements.values_list("claim_id", flat=True),
+            *self.disputes.values_list("claim_id", flat=True),
+        }
+
     def clean(self):
         super().clean()
         if self.affiliation_id and self.affiliation_id == self.pk:
@@ -187,6 +204,10 @@ class Alias(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        search.claims_search_refresh(claim_ids=self.actor.claim_ids())
 
     def clean(self):
         super().clean()
@@ -565,8 +586,10 @@ class Claim(Timestamped, Slugged):
     )
     published = models.BooleanField(default=False, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept by search.claims_search_refresh (PostgreSQL only); GIN-indexed by a migration.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -582,6 +605,10 @@ class Claim(Timestamped, Slugged):
 
     def __str__(self):
         return self.title or self.text
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        search.claims_search_refresh(claim_ids=[self.pk])
 
     def clean(self):
         super().clean()
@@ -654,12 +681,29 @@ def _number_display(value) -> str:
 # Statements and disputes
 
 
+class RefreshesClaimSearch(models.Model):
+    """A statement or dispute: its actor, quote and note are words its claim is found by."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        search.claims_search_refresh(claim_ids=[self.claim_id])
+
+    def delete(self, *args, **kwargs):
+        claim_id = self.claim_id
+        result = super().delete(*args, **kwargs)
+        search.claims_search_refresh(claim_ids=[claim_id])
+        return result
+
+
 class PublicThroughClaimQuerySet(models.QuerySet):
     def public(self):
         return self.filter(claim__published=True)
 
 
-class Statement(Timestamped, PartialDateMixin):
+class Statement(RefreshesClaimSearch, Timestamped, PartialDateMixin):
     """An actor makes, repeats or endorses a claim, in a passage (of any actor's source)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="statements")
@@ -680,7 +724,7 @@ class Statement(Timestamped, PartialDateMixin):
         return f"{self.actor} states “{self.claim}”"
 
 
-class Dispute(Timestamped, PartialDateMixin):
+class Dispute(RefreshesClaimSearch, Timestamped, PartialDateMixin):
     """An actor disputes a claim, in a passage, optionally resting on a counterclaim."""
 
     class Kind(models.TextChoices):

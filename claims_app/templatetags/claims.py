@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .. import anchoring
+from .. import anchoring, search
 
 register = template.Library()
 
@@ -57,6 +57,12 @@ def _open(pk: int, *, continued: bool, changed: bool) -> str:
     if continued:
         return f'<mark {kind} data-passage="{pk}">'
     return f'<mark {kind} id="passage-{pk}" data-passage="{pk}">'
+
+
+@register.filter
+def highlighted(headline: str) -> str:
+    """A search headline: the claim's text escaped, its matches in <mark>."""
+    return search.highlighted(headline)
 
 
 @register.filter

@@ -164,7 +164,8 @@ def test_claims_list_filters_by_each_parameter(client, disputed_claim):
     def shown(query):
         response = client.get(f"/claims/?{query}")
         assert response.status_code == 200, query
-        return disputed_claim.text in _text(response), other.text in _text(response)
+        text = re.sub(r"<[^>]+>", "", _text(response))  # search highlights break the words up
+        return disputed_claim.text in text, other.text in text
 
     assert shown(f"made_by={committee.slug}") == (True, False)
     assert shown(f"disputed_by={critic.slug}") == (True, False)
