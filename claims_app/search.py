@@ -19,7 +19,7 @@ _REFRESH = f"""
 UPDATE claims_app_claim AS c SET search_vector =
     setweight(to_tsvector('{CONFIG}', coalesce(c.title, '') || ' ' || c.text), 'A')
     || setweight(to_tsvector('{CONFIG}', coalesce((
-        SELECT string_agg(names.name, ' ') FROM (
+        SELECT string_agg(names.name, ' ' ORDER BY names.name) FROM (
             SELECT a.name FROM claims_app_actor a WHERE a.id IN (
                 SELECT actor_id FROM claims_app_statement WHERE claim_id = c.id
                 UNION SELECT actor_id FROM claims_app_dispute WHERE claim_id = c.id)
@@ -29,12 +29,48 @@ UPDATE claims_app_claim AS c SET search_vector =
                 UNION SELECT actor_id FROM claims_app_dispute WHERE claim_id = c.id)
         ) AS names), '')), 'B')
     || setweight(to_tsvector('{CONFIG}', coalesce((
-        SELECT string_agg(p.quote, ' ') FROM claims_app_passage p WHERE p.id IN (
+        SELECT string_agg(p.quote, ' ' ORDER BY p.id) FROM claims_app_passage p WHERE p.id IN (
             SELECT passage_id FROM claims_app_statement WHERE claim_id = c.id
             UNION SELECT passage_id FROM claims_app_dispute WHERE claim_id = c.id)), '')), 'C')
     || setweight(to_tsvector('{CONFIG}', coalesce((
-        SELECT string_agg(d.note, ' ') FROM claims_app_dispute d WHERE d.claim_id = c.id),
+        SELECT string_agg(d.note, ' ' ORDER BY d.id)
+        FROM claims_app_dispute d WHERE d.claim_id = c.id),
         '')), 'D')
+"""
+
+
+# Every claim at once: each claim's names, quotes and notes gathered in one pass (GROUP BY), not
+# one subquery per claim per kind of words.
+_REFRESH_ALL = f"""
+WITH cited AS (
+    SELECT claim_id, actor_id, passage_id FROM claims_app_statement
+    UNION ALL SELECT claim_id, actor_id, passage_id FROM claims_app_dispute
+), actors AS (SELECT DISTINCT claim_id, actor_id FROM cited
+), names AS (
+    SELECT claim_id, string_agg(name, ' ' ORDER BY name) AS words FROM (
+        SELECT x.claim_id, a.name FROM actors x JOIN claims_app_actor a ON a.id = x.actor_id
+        UNION ALL
+        SELECT x.claim_id, al.name
+        FROM actors x JOIN claims_app_alias al ON al.actor_id = x.actor_id
+    ) AS named GROUP BY claim_id
+), quotes AS (
+    SELECT x.claim_id, string_agg(p.quote, ' ' ORDER BY p.id) AS words
+    FROM (SELECT DISTINCT claim_id, passage_id FROM cited) AS x
+    JOIN claims_app_passage p ON p.id = x.passage_id GROUP BY x.claim_id
+), notes AS (
+    SELECT claim_id, string_agg(note, ' ' ORDER BY id) AS words
+    FROM claims_app_dispute GROUP BY claim_id
+)
+UPDATE claims_app_claim AS c SET search_vector =
+    setweight(to_tsvector('{CONFIG}', coalesce(c.title, '') || ' ' || c.text), 'A')
+    || setweight(to_tsvector('{CONFIG}', coalesce(names.words, '')), 'B')
+    || setweight(to_tsvector('{CONFIG}', coalesce(quotes.words, '')), 'C')
+    || setweight(to_tsvector('{CONFIG}', coalesce(notes.words, '')), 'D')
+FROM claims_app_claim AS c2
+LEFT JOIN names ON names.claim_id = c2.id
+LEFT JOIN quotes ON quotes.claim_id = c2.id
+LEFT JOIN notes ON notes.claim_id = c2.id
+WHERE c2.id = c.id
 """
 
 
@@ -53,7 +89,7 @@ def claims_search_refresh(*, claim_ids=None) -> None:
         return
     with connection.cursor() as cursor:
         if claim_ids is None:
-            cursor.execute(_REFRESH)
+            cursor.execute(_REFRESH_ALL)
         else:
             ids = list(claim_ids)
             if ids:

@@ -62,3 +62,15 @@ def test_search_highlights_matches_and_escapes_the_text(client):
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>camps</mark> &amp; prisons" in page
     )
     assert "<script>alert" not in page
+
+
+@postgres_only
+def test_refreshing_every_claim_at_once_gives_the_same_vectors():
+    from claims_app import search
+    from claims_app.models import Claim
+
+    call_command("setup_local", stdout=open("/dev/null", "w"))
+    one_by_one = dict(Claim.objects.values_list("pk", "search_vector"))
+    Claim.objects.update(search_vector=None)
+    search.claims_search_refresh()
+    assert dict(Claim.objects.values_list("pk", "search_vector")) == one_by_one
