@@ -27,6 +27,24 @@ def _inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
     }
 
 
+def _source_form(source, **fields) -> dict:
+    """The admin's change form for `source`, as a browser posts it, with `fields` changed."""
+    return {
+        "title": source.title,
+        "slug": source.slug,
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "publisher": source.publisher.pk,
+        "text": source.text,
+        **_inline_management("authorships"),
+        **_inline_management("passages"),
+        **fields,
+    }
+
+
 def test_every_admin_list_and_form_opens_with_search(editor_client):
     StatementFactory()
     for model in ["actor", "source", "passage", "claim", "statement", "dispute", "topic"]:
@@ -298,23 +316,17 @@ def test_editing_a_source_text_reanchors_its_passages_and_says_which_changed(edi
     statement = StatementFactory()
     source = statement.passage.source
     kept = PassageFactory(source=source, words="Critics asked how the figure was estimated")
-    data = {
-        "title": source.title,
-        "slug": source.slug,
-        "kind": "article",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "publisher": source.publisher.pk,
-        "text": "Preface. " + source.text.replace("130,000 people are held", "many are kept"),
-        **_inline_management("authorships"),
+    data = _source_form(
+        source,
+        text="Preface. " + source.text.replace("130,000 people are held", "many are kept"),
         **_inline_management("passages", total=2, initial=2),
-        "passages-0-id": statement.passage.pk,
-        "passages-0-source": source.pk,
-        "passages-1-id": kept.pk,
-        "passages-1-source": source.pk,
-    }
+        **{
+            "passages-0-id": statement.passage.pk,
+            "passages-0-source": source.pk,
+            "passages-1-id": kept.pk,
+            "passages-1-source": source.pk,
+        },
+    )
     response = editor_client.post(
         f"/admin/claims_app/source/{source.pk}/change/", data, follow=True
     )
@@ -331,19 +343,7 @@ def test_reverting_a_source_text_in_the_history_reanchors_its_passages(editor_cl
     old = source.history.latest("history_date")
     source.text = "A new first sentence. " + source.text
     source.save()
-    data = {
-        "title": source.title,
-        "slug": source.slug,
-        "kind": "article",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "publisher": source.publisher.pk,
-        "text": old.text,
-        **_inline_management("authorships"),
-        **_inline_management("passages"),
-    }
+    data = _source_form(source, text=old.text)
     response = editor_client.post(
         f"/admin/claims_app/source/{source.pk}/history/{old.history_id}/", data
     )
@@ -370,23 +370,18 @@ def test_saving_a_source_keeps_its_text_exactly(editor_client):
         )
     )
     source = passage.source
-    data = {
-        "title": "Retitled",
-        "slug": source.slug,
-        "kind": "article",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "publisher": source.publisher.pk,
-        "text": source.text.replace("\n", "\r\n"),  # as a browser sends a textarea
-        **_inline_management("authorships"),
+    data = _source_form(
+        source,
+        title="Retitled",
+        text=source.text.replace("\n", "\r\n"),  # as a browser sends a textarea
         **_inline_management("passages", total=2, initial=1),
-        "passages-0-id": passage.pk,
-        "passages-0-source": source.pk,
-        "passages-1-quote": "First line",
-        "passages-1-start": "0",
-    }
+        **{
+            "passages-0-id": passage.pk,
+            "passages-0-source": source.pk,
+            "passages-1-quote": "First line",
+            "passages-1-start": "0",
+        },
+    )
     response = editor_client.post(f"/admin/claims_app/source/{source.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     saved = Source.objects.get(pk=source.pk)
