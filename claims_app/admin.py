@@ -437,7 +437,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ClaimStatus.values:
-            return queryset.filter(computed_status=self.value())
+            return queryset.filter(status=self.value())
         return queryset
 
 
@@ -480,26 +480,16 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return (
-            super()
-            .get_queryset(request)
-            .with_status()
-            .annotate(
-                _statements=Count("statements", distinct=True),
-                _disputes=Count("disputes", distinct=True),
-            )
+            super().get_queryset(request).annotate(_statements=Count("statements", distinct=True))
         )
 
-    @admin.display(description="status", ordering="computed_status")
+    @admin.display(description="status", ordering="status")
     def status_display(self, obj):
-        return obj.computed_status
+        return obj.status
 
     @admin.display(description="statements", ordering="_statements")
     def statement_count(self, obj):
         return obj._statements
-
-    @admin.display(description="disputes", ordering="_disputes")
-    def dispute_count(self, obj):
-        return obj._disputes
 
     def has_publish_permission(self, request):
         return request.user.has_perm("claims_app.publish_claim")

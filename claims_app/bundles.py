@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, dates, search
+from . import anchoring, dates, derived, search
 from .models import (
     Actor,
     Alias,
@@ -763,7 +763,13 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
         writer.sources(plan.sources)
         writer.claims(plan.claims)
         writer.citations(plan.claims)
-        search.claims_search_refresh(claim_ids=[c.pk for c in writer.claim_by_slug.values()])
+        claim_ids = [c.pk for c in writer.claim_by_slug.values()]
+        search.claims_search_refresh(claim_ids=claim_ids)
+        derived.derived_refresh(
+            claim_ids=claim_ids,
+            source_ids=[s.pk for s in writer.source_by_slug.values()],
+            actor_ids=[a.pk for a in writer.actor_by_name.values()] + writer.former_author_ids,
+        )
     return writer.report
 
 
@@ -795,6 +801,7 @@ class _Writer:
         self.source_by_slug: dict[str, Source] = {}
         self.claim_by_slug: dict[str, Claim] = {}
         self.new_claim_ids: set[int] = set()
+        self.former_author_ids: list[int] = []
 
     def _save(self, model, new: list, changed: list, fields: set[str], label: str) -> None:
         if new:
@@ -902,7 +909,9 @@ class _Writer:
                     for position, actor_id in enumerate(wanted)
                 ]
         if stale:
-            Authorship.objects.filter(source__in=stale).delete()
+            authorships_stale = Authorship.objects.filter(source__in=stale)
+            self.former_author_ids += authorships_stale.values_list("actor_id", flat=True)
+            authorships_stale.delete()
         if authorships:
             bulk_create_with_history(authorships, Authorship, batch_size=_BATCH)
         self.progress("sources", len(items), len(items))

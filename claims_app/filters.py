@@ -10,10 +10,20 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from . import search
-from .models import Actor, Claim, ClaimStatus, Dispute, Source, Statement, Topic
+from .models import (
+    Actor,
+    Alias,
+    Authorship,
+    Claim,
+    ClaimStatus,
+    Dispute,
+    Source,
+    Statement,
+    Topic,
+)
 
 MAX_QUERY_LENGTH = 200
 _SLUG = re.compile(r"[-\w]{1,100}")
@@ -65,7 +75,7 @@ class ClaimFilter(django_filters.FilterSet):
         queryset=Actor.objects.public(), label="disputed by", what="actor"
     )
     actor = _SlugChoiceFilter(queryset=Actor.objects.public(), label="actor", what="actor")
-    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, field_name="computed_status")
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, field_name="status")
     topic = _SlugChoiceFilter(queryset=Topic.objects.public(), label="topic", what="topic")
     source = _SlugChoiceFilter(queryset=Source.objects.public(), label="source", what="source")
     since = django_filters.DateFilter(
@@ -116,10 +126,10 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_ordering(self, queryset, name, value):
         order = {
-            "date": ["first_date", "text"],
-            "-date": ["-first_date", "text"],
-            "disputes": ["dispute_count", "text"],
-            "-disputes": ["-dispute_count", "text"],
+            "date": ["first_date", "pk"],
+            "-date": [F("first_date").desc(nulls_last=True), "-pk"],
+            "disputes": ["dispute_count", "pk"],
+            "-disputes": ["-dispute_count", "-pk"],
         }[value]
         return queryset.order_by(*order)
 
@@ -132,5 +142,92 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
 
+class _OrderedFilterSet(django_filters.FilterSet):
+    """A list with a search box and a choice of orderings (ORDERINGS: value -> order_by)."""
+
+    ORDERINGS: dict[str, list] = {}
+    DEFAULT_ORDERING: list = []
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset.order_by(*self.ORDERINGS[value])
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(*self.DEFAULT_ORDERING)
+        return queryset
+
+
+class ActorFilter(_OrderedFilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Name", max_length=MAX_QUERY_LENGTH)
+    kind = django_filters.ChoiceFilter(choices=Actor.Kind.choices, empty_label="any kind")
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        label="order",
+        empty_label="by name",
+        choices=[
+            ("-name", "by name, Z–A"),
+            ("-made", "most claims made first"),
+            ("-disputed", "most claims disputed first"),
+        ],
+    )
+    ORDERINGS = {
+        "-name": ["-name"],
+        "-made": ["-made_count", "name"],
+        "-disputed": ["-disputed_count", "name"],
+    }
+    DEFAULT_ORDERING = ["name"]
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        # By its name or any other spelling of it.
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Exists(Alias.objects.filter(actor=OuterRef("pk"), name__icontains=value))
+        )
+
+
+class SourceFilter(_OrderedFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search", label="Title or author", max_length=MAX_QUERY_LENGTH
+    )
+    kind = django_filters.ChoiceFilter(choices=Source.Kind.choices, empty_label="any kind")
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        label="order",
+        empty_label="newest first",
+        choices=[
+            ("date", "oldest first"),
+            ("title", "by title"),
+            ("-claims", "most claims cited first"),
+        ],
+    )
+    ORDERINGS = {
+        "date": [F("date").asc(nulls_last=True), "title"],
+        "title": ["title", "pk"],
+        "-claims": ["-claim_count", "title"],
+    }
+    DEFAULT_ORDERING = [F("date").desc(nulls_last=True), "title"]
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(publisher__name__icontains=value)
+            | Exists(Authorship.objects.filter(source=OuterRef("pk"), actor__name__icontains=value))
+        )
+
+
 class PageForm(forms.Form):
-    page = forms.IntegerField(min_value=1, max_value=10**9, required=False)
+    """A page number, under the parameter a list pages by."""
+
+    def __init__(self, data, *, param: str = "page"):
+        super().__init__(data)
+        self.fields[param] = forms.IntegerField(min_value=1, max_value=10**9, required=False)

@@ -13,8 +13,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.db.models.signals import post_delete
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
-from . import anchoring, dates, search
+from . import anchoring, dates, derived, search
 
 SLUG_MAX_LENGTH = 100
 
@@ -103,15 +103,8 @@ class PartialDateMixin(models.Model):
 class ActorQuerySet(models.QuerySet):
     def public(self):
         """Actors that appear in the public record: in a published claim, or as a public
-        source's author or publisher."""
-        return self.filter(
-            Exists(Statement.objects.public().filter(actor=OuterRef("pk")))
-            | Exists(Dispute.objects.public().filter(actor=OuterRef("pk")))
-            | Exists(Source.objects.public().filter(publisher=OuterRef("pk")))
-            | Exists(
-                Authorship.objects.filter(actor=OuterRef("pk"), source__in=Source.objects.public())
-            )
-        )
+        source's author or publisher (`is_public`, kept by derived.py)."""
+        return self.filter(is_public=True)
 
     def by_name(self, name: str):
         """The actor called `name`, by its name or one of its aliases."""
@@ -145,11 +138,20 @@ class Actor(Timestamped, Slugged):
         validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q42970.")],
     )
 
-    history = HistoricalRecords()
+    # Derived (derived.py): kept in step with every write, never edited.
+    is_public = models.BooleanField(default=False, editable=False)
+    made_count = models.PositiveIntegerField("claims made", default=0, editable=False)
+    disputed_count = models.PositiveIntegerField("claims disputed", default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["is_public", "made_count", "disputed_count"])
     objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["-made_count", "name"], name="actor_made"),
+            models.Index(fields=["-disputed_count", "name"], name="actor_disputed"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["wikidata"], condition=~Q(wikidata=""), name="actor_wikidata_unique"
@@ -221,8 +223,8 @@ class Alias(models.Model):
 
 class SourceQuerySet(models.QuerySet):
     def public(self):
-        """Sources that hold at least one public passage."""
-        return self.filter(Exists(Passage.objects.public().filter(source=OuterRef("pk"))))
+        """Sources that hold at least one public passage (`passage_count`, kept by derived.py)."""
+        return self.filter(passage_count__gt=0)
 
 
 class Source(Timestamped, Slugged, PartialDateMixin):
@@ -250,12 +252,19 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         max_length=20, default="en", help_text="A language tag: en, ko, ru…"
     )
     text = models.TextField(help_text="The full text. Passages are spans of it: edit with care.")
+    # Derived (derived.py): passages that published claims cite, and those claims.
+    passage_count = models.PositiveIntegerField("public passages", default=0, editable=False)
+    claim_count = models.PositiveIntegerField("claims", default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["passage_count", "claim_count"])
     objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "title"]
+        indexes = [
+            models.Index(fields=["-date", "title"], name="source_date"),
+            models.Index(fields=["-claim_count", "title"], name="source_claims"),
+        ]
 
     def __str__(self):
         return self.title
@@ -501,16 +510,17 @@ def _passage_tombstone(sender, instance: Passage, **kwargs):
 
 class TopicQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(
-            Exists(Claim.topics.through.objects.filter(topic=OuterRef("pk"), claim__published=True))
-        )
+        """Topics of at least one published claim (`claim_count`, kept by derived.py)."""
+        return self.filter(claim_count__gt=0)
 
 
 class Topic(Slugged):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
+    # Derived (derived.py): its published claims.
+    claim_count = models.PositiveIntegerField("claims", default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["claim_count"])
     objects = TopicQuerySet.as_manager()
 
     class Meta:
@@ -532,26 +542,6 @@ class ClaimStatus(models.TextChoices):
 class ClaimQuerySet(models.QuerySet):
     def public(self):
         return self.filter(published=True)
-
-    def with_status(self):
-        """Annotate `computed_status`: retracted if a claimant retracted it, disputed if anyone
-        disputed it, undisputed otherwise."""
-        retraction = Dispute.objects.filter(
-            claim=OuterRef("pk"),
-            kind=Dispute.Kind.RETRACTS,
-            actor__in=Statement.objects.filter(claim=OuterRef("claim")).values("actor"),
-        )
-        return self.annotate(
-            computed_status=Case(
-                When(Exists(retraction), then=Value(ClaimStatus.RETRACTED)),
-                When(
-                    Exists(Dispute.objects.filter(claim=OuterRef("pk"))),
-                    then=Value(ClaimStatus.DISPUTED),
-                ),
-                default=Value(ClaimStatus.UNDISPUTED),
-                output_field=models.CharField(),
-            )
-        )
 
 
 class Claim(Timestamped, Slugged):
@@ -588,13 +578,48 @@ class Claim(Timestamped, Slugged):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Kept by search.claims_search_refresh (PostgreSQL only); GIN-indexed by a migration.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Derived (derived.py) from its statements and disputes: retracted if one of its own
+    # claimants retracted it, disputed if anyone disputed it, undisputed otherwise; and when it
+    # was first stated (the statement's date, or its source's).
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.UNDISPUTED, editable=False
+    )
+    dispute_count = models.PositiveIntegerField("disputes", default=0, editable=False)
+    first_date = models.DateField("first stated", null=True, editable=False)
+    first_date_precision = models.CharField(
+        max_length=5, choices=dates.PRECISIONS, default=dates.DAY, editable=False
+    )
 
-    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
+    history = HistoricalRecords(
+        m2m_fields=[topics],
+        excluded_fields=[
+            "search_vector",
+            "status",
+            "dispute_count",
+            "first_date",
+            "first_date_precision",
+        ],
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [("publish_claim", "Can publish and unpublish claims")]
+        # The public orderings and filters, each served by an index of published claims (ties
+        # broken by id: a claim's text may be too long for an index entry). Newest stated first,
+        # undated last, is a PostgreSQL-only index (SQLite has no NULLS LAST in an index): see
+        # migration 0006.
+        indexes = [
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                name="claim_newest",
+                condition=Q(published=True),
+            ),
+            models.Index("first_date", "id", name="claim_oldest", condition=Q(published=True)),
+            models.Index("dispute_count", "id", name="claim_disputes", condition=Q(published=True)),
+            models.Index("status", name="claim_status", condition=Q(published=True)),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity_value_max__isnull=True)
@@ -626,25 +651,14 @@ class Claim(Timestamped, Slugged):
         return reverse("claim_detail", args=[self.slug])
 
     @property
-    def status(self) -> str:
-        annotated = getattr(self, "computed_status", None)
-        if annotated is not None:
-            return annotated
-        return Claim.objects.with_status().values_list("computed_status", flat=True).get(pk=self.pk)
-
-    @property
     def first_date_iso(self) -> str:
         """When the claim was first stated, as YYYY, YYYY-MM or YYYY-MM-DD."""
-        return dates.partial_date_format(
-            getattr(self, "first_date", None), getattr(self, "first_date_precision", dates.DAY)
-        )
+        return dates.partial_date_format(self.first_date, self.first_date_precision)
 
     @property
     def first_date_display(self) -> str:
-        """When the claim was first stated, at the precision known (needs `claims_public()`)."""
-        return dates.partial_date_display(
-            getattr(self, "first_date", None), getattr(self, "first_date_precision", dates.DAY)
-        )
+        """When the claim was first stated, at the precision known."""
+        return dates.partial_date_display(self.first_date, self.first_date_precision)
 
     @property
     def claimants(self) -> list[Actor]:
@@ -773,3 +787,110 @@ class Dispute(RefreshesClaimSearch, Timestamped, PartialDateMixin):
             and not Statement.objects.filter(claim=self.claim_id, actor=self.actor_id).exists()
         ):
             raise ValidationError({"kind": "Only one of the claim's own claimants can retract it."})
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived columns (derived.py) follow every write. Signals rather than save() and delete():
+# a cascade deletes statements and disputes without calling their delete(). Bulk writers
+# (bundles, generate_demo) refresh for themselves.
+
+
+def _citation_refs(sender, pk) -> tuple | None:
+    return (
+        sender.objects.filter(pk=pk)
+        .values_list("claim_id", "actor_id", "passage__source_id")
+        .first()
+    )
+
+
+@receiver(pre_save, sender=Statement)
+@receiver(pre_save, sender=Dispute)
+def _citation_before(sender, instance, raw=False, **kwargs):
+    instance._derived_before = (
+        _citation_refs(sender, instance.pk) if instance.pk and not raw else None
+    )
+
+
+@receiver(post_save, sender=Statement)
+@receiver(post_save, sender=Dispute)
+@receiver(post_delete, sender=Statement)
+@receiver(post_delete, sender=Dispute)
+def _citation_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    refs = [(instance.claim_id, instance.actor_id, instance.passage.source_id)]
+    if getattr(instance, "_derived_before", None):
+        refs.append(instance._derived_before)
+    derived.derived_refresh(
+        claim_ids=[claim for claim, _, _ in refs],
+        actor_ids=[actor for _, actor, _ in refs],
+        source_ids=[source for _, _, source in refs],
+    )
+
+
+@receiver(post_save, sender=Claim)
+def _claim_saved(sender, instance, raw=False, **kwargs):
+    # Also puts back what a save of a stale in-memory copy wrote over.
+    if not raw:
+        derived.derived_refresh(claim_ids=[instance.pk])
+
+
+@receiver(pre_delete, sender=Claim)
+def _claim_deleting(sender, instance, **kwargs):
+    # Its topic links go without signals of their own.
+    instance._derived_topics = list(instance.topics.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Claim)
+def _claim_deleted(sender, instance, **kwargs):
+    derived.derived_refresh(topic_ids=getattr(instance, "_derived_topics", ()))
+
+
+@receiver(m2m_changed, sender=Claim.topics.through)
+def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse:  # topic.claims.add(…): only the topic's count moves
+        if action.startswith("post_"):
+            derived.derived_refresh(topic_ids=[instance.pk])
+    elif action == "pre_clear":
+        instance._derived_topics = list(instance.topics.values_list("pk", flat=True))
+    elif action == "post_clear":
+        derived.derived_refresh(topic_ids=getattr(instance, "_derived_topics", ()))
+    elif action in ("post_add", "post_remove"):
+        derived.derived_refresh(topic_ids=pk_set)
+
+
+@receiver(pre_save, sender=Source)
+@receiver(pre_save, sender=Authorship)
+def _actor_before(sender, instance, raw=False, **kwargs):
+    field = "publisher_id" if sender is Source else "actor_id"
+    instance._derived_actor_before = (
+        sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+        if instance.pk and not raw
+        else None
+    )
+
+
+@receiver(post_save, sender=Source)
+def _source_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        derived.derived_refresh(
+            source_ids=[instance.pk], actor_ids=[instance._derived_actor_before]
+        )
+
+
+@receiver(post_save, sender=Authorship)
+@receiver(post_delete, sender=Authorship)
+def _authorship_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        derived.derived_refresh(
+            actor_ids=[instance.actor_id, getattr(instance, "_derived_actor_before", None)]
+        )
+
+
+@receiver(post_save, sender=Actor)
+@receiver(post_save, sender=Topic)
+def _counted_saved(sender, instance, raw=False, **kwargs):
+    # A save writes the in-memory copy's counts, which may be stale: put the true ones back.
+    if not raw:
+        key = "actor_ids" if sender is Actor else "topic_ids"
+        derived.derived_refresh(**{key: [instance.pk]})

@@ -110,12 +110,13 @@ def passage_deleted(deleted: DeletedPassage) -> dict:
     }
 
 
-def page(request, page, results: list) -> dict:
-    """A list twin: {"count", "next", "previous", "results"}, the links absolute."""
+def page(request, page, results: list, param: str = "page") -> dict:
+    """A list twin: {"count", "next", "previous", "results"}, the links absolute (the page
+    number in `param`)."""
 
     def link(number: int) -> str:
         query = request.GET.copy()
-        query["page"] = number
+        query[param] = number
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
     return {
@@ -124,6 +125,38 @@ def page(request, page, results: list) -> dict:
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
         "results": results,
     }
+
+
+def facets(request, facets) -> list[dict]:
+    """The claims list's facets, each value with the address of this twin narrowed to it (or,
+    if chosen already, widened again)."""
+
+    def toggled(param: str, value: str) -> str:
+        query = request.GET.copy()
+        query.pop("page", None)
+        if query.get(param) == value:
+            query.pop(param)
+        else:
+            query[param] = value
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return [
+        {
+            "param": facet.param,
+            "title": facet.title,
+            "values": [
+                {
+                    "value": v.value,
+                    "label": v.label,
+                    "count": v.count,
+                    "selected": v.selected,
+                    "url": toggled(facet.param, v.value),
+                }
+                for v in facet.values
+            ],
+        }
+        for facet in facets
+    ]
 
 
 def _passage_ref(request, passage: Passage) -> dict:
@@ -272,8 +305,13 @@ def actor(request, actor: Actor) -> dict:
         "aliases": actor.alias_names,
         "affiliation": _actor(actor.affiliation) if actor.affiliation else None,
         "wikidata": actor.wikidata or None,
-        "claims_made": claims(actor.statements_public),
-        "claims_disputed": claims(actor.disputes_public, kind=True),
+        "claims_made": page(request, actor.made_page, claims(actor.made_page), param="made_page"),
+        "claims_disputed": page(
+            request,
+            actor.disputed_page,
+            claims(actor.disputed_page, kind=True),
+            param="disputed_page",
+        ),
     }
 
 
@@ -326,7 +364,9 @@ def source(request, source: Source) -> dict:
             {**_passage_ref(request, p), "start": p.start, "end": p.end}
             for p in source.passages_public
         ],
-        "claims": [_claim_ref(request, claim) for claim in source.claims_cited],
+        "claims": page(
+            request, source.claims_page, [_claim_ref(request, c) for c in source.claims_page]
+        ),
     }
 
 

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.shortcuts import render
 
 from . import selectors, twins
-from .filters import ClaimFilter, PageForm
+from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, Source, Topic
 
 LIST_PAGE_SIZE = 50
@@ -22,14 +22,14 @@ class _BadRequest(Exception):
         self.errors = errors
 
 
-def _page(request, rows, per_page: int):
-    """The requested page of `rows`. A malformed page number is a _BadRequest; a page past the
-    end is a 404."""
-    form = PageForm(request.GET)
+def _page(request, rows, per_page: int, param: str = "page"):
+    """The requested page of `rows` (its number in `param`). A malformed page number is a
+    _BadRequest; a page past the end is a 404."""
+    form = PageForm(request.GET, param=param)
     if not form.is_valid():
         raise _BadRequest(form.errors)
     try:
-        return Paginator(rows, per_page).page(form.cleaned_data["page"] or 1)
+        return Paginator(rows, per_page).page(form.cleaned_data[param] or 1)
     except EmptyPage:
         raise Http404("There is no such page.") from None
 
@@ -69,7 +69,9 @@ def _error(fmt: str, status: int, errors: dict):
     return _json({"errors": {k: list(v) for k, v in errors.items()}}, status=status)
 
 
-def _list(request, fmt, *, rows, template, context, per_page, to_json, to_csv, name):
+def _list(
+    request, fmt, *, rows, template, context, per_page, to_json, to_csv, name, extra_json=None
+):
     """A list page and its twins, from the same rows."""
     try:
         page = _page(request, rows, per_page)
@@ -82,7 +84,8 @@ def _list(request, fmt, *, rows, template, context, per_page, to_json, to_csv, n
             return _error(fmt, 404, {"page": ["There is no such page."]})
         raise
     if fmt == "json":
-        return _json(twins.page(request, page, [to_json(request, row) for row in page]))
+        data = twins.page(request, page, [to_json(request, row) for row in page])
+        return _json({**data, **(extra_json() if extra_json else {})})
     if fmt == "csv":
         return _csv(to_csv(request, page.object_list), f"{name}.csv")
     return render(request, template, {**context, "page": page})
@@ -104,6 +107,8 @@ def claim_list(request, fmt="html"):
         return render(
             request, "claims/list.html", {**context, "errors": filterset.errors}, status=400
         )
+    if fmt != "csv":
+        context["facets"] = _facets(request, filterset)
     return _list(
         request,
         fmt,
@@ -114,17 +119,30 @@ def claim_list(request, fmt="html"):
         to_json=twins.claim_row,
         to_csv=twins.claims_csv,
         name="claims",
+        extra_json=lambda: {"facets": twins.facets(request, context["facets"])},
     )
 
 
+def _facets(request, filterset) -> list[selectors.Facet]:
+    narrowed = any(
+        value not in (None, "")
+        for name, value in filterset.form.cleaned_data.items()
+        if name != "ordering"
+    )
+    facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
+    for facet in facets:
+        chosen = request.GET.get(facet.param)
+        for value in facet.values:
+            value.selected = value.value == chosen
+    return facets
+
+
 def actor_list(request, fmt="html"):
-    return _list(
+    return _filtered_list(
         request,
         fmt,
-        rows=selectors.actors_public().order_by("name"),
+        filterset=ActorFilter(request.GET, queryset=selectors.actors_public()),
         template="actors/list.html",
-        context={},
-        per_page=LIST_PAGE_SIZE,
         to_json=twins.actor_row,
         to_csv=twins.actors_csv,
         name="actors",
@@ -132,23 +150,45 @@ def actor_list(request, fmt="html"):
 
 
 def source_list(request, fmt="html"):
-    return _list(
+    return _filtered_list(
         request,
         fmt,
-        rows=selectors.sources_public().order_by("-date", "title"),
+        filterset=SourceFilter(request.GET, queryset=selectors.sources_public()),
         template="sources/list.html",
-        context={},
-        per_page=LIST_PAGE_SIZE,
         to_json=twins.source_row,
         to_csv=twins.sources_csv,
         name="sources",
     )
 
 
+def _filtered_list(request, fmt, *, filterset, template, to_json, to_csv, name):
+    context = {"filter": filterset, "query": _query_without_page(request)}
+    if not filterset.is_valid():
+        if fmt != "html":
+            return _error(fmt, 400, filterset.errors)
+        return render(request, template, {**context, "errors": filterset.errors}, status=400)
+    return _list(
+        request,
+        fmt,
+        rows=filterset.qs,
+        template=template,
+        context=context,
+        per_page=LIST_PAGE_SIZE,
+        to_json=to_json,
+        to_csv=to_csv,
+        name=name,
+    )
+
+
 def _detail(request, slug, fmt, *, model, get, template, name, to_json):
-    """A page by slug, or its JSON twin; an old slug answers 301 to the current address."""
+    """A page by slug, or its JSON twin; an old slug answers 301 to the current address. A bad
+    page number of a list on it is a 400."""
     try:
         obj = get(slug=slug)
+    except _BadRequest as bad:
+        if fmt != "html":
+            return _error(fmt, 400, bad.errors)
+        return render(request, "400.html", {"errors": bad.errors}, status=400)
     except Http404:
         moved = selectors.renamed_url(model=model, slug=slug)
         if moved:
@@ -176,12 +216,18 @@ def claim_detail(request, slug, fmt="html"):
 
 
 def actor_detail(request, slug, fmt="html"):
+    def actor_with_pages(*, slug):
+        actor = selectors.actor_get(slug=slug)
+        actor.made_page = _page(request, actor.statements_public, LIST_PAGE_SIZE, "made_page")
+        actor.disputed_page = _page(request, actor.disputes_public, LIST_PAGE_SIZE, "disputed_page")
+        return actor
+
     return _detail(
         request,
         slug,
         fmt,
         model=Actor,
-        get=selectors.actor_get,
+        get=actor_with_pages,
         template="actors/detail.html",
         name="actor",
         to_json=twins.actor,
@@ -189,12 +235,17 @@ def actor_detail(request, slug, fmt="html"):
 
 
 def source_detail(request, slug, fmt="html"):
+    def source_with_page(*, slug):
+        source = selectors.source_get(slug=slug)
+        source.claims_page = _page(request, source.claims_cited, LIST_PAGE_SIZE)
+        return source
+
     return _detail(
         request,
         slug,
         fmt,
         model=Source,
-        get=selectors.source_get,
+        get=source_with_page,
         template="sources/detail.html",
         name="source",
         to_json=twins.source,
@@ -207,21 +258,16 @@ def topic_detail(request, slug, fmt="html"):
         topic.page = _page(request, topic.claims_public, settings.CLAIMS_PAGE_SIZE)
         return topic
 
-    try:
-        return _detail(
-            request,
-            slug,
-            fmt,
-            model=Topic,
-            get=topic_with_page,
-            template="topics/detail.html",
-            name="topic",
-            to_json=twins.topic,
-        )
-    except _BadRequest as bad:
-        if fmt != "html":
-            return _error(fmt, 400, bad.errors)
-        return render(request, "400.html", {"errors": bad.errors}, status=400)
+    return _detail(
+        request,
+        slug,
+        fmt,
+        model=Topic,
+        get=topic_with_page,
+        template="topics/detail.html",
+        name="topic",
+        to_json=twins.topic,
+    )
 
 
 def passage_detail(request, pk, fmt="html"):

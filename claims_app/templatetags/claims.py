@@ -81,3 +81,16 @@ def after(passage, length: int = 160) -> str:
     if len(context) == length and " " in context:
         context = context[: context.rindex(" ")] + "…"
     return context
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, param: str, value) -> str:
+    """The current query string with `param` set to `value` (or removed, for None). Changing
+    anything but a page number goes back to the first page."""
+    query = context["request"].GET.copy()
+    if not param.endswith("page"):
+        query.pop("page", None)
+    query.pop(param, None)
+    if value is not None:
+        query[param] = str(value)
+    return query.urlencode()

@@ -1,6 +1,8 @@
 import pytest
 from django.test import Client
 
+from claims_app.derived import derived_stale
+
 from .factories import ActorFactory, ClaimFactory, DisputeFactory, PassageFactory, StatementFactory
 
 
@@ -23,3 +25,17 @@ def disputed_claim(db):
         note="Asks how it was counted.",
     )
     return claim
+
+
+@pytest.fixture(autouse=True)
+def derived_columns_stay_true(request):
+    """After every test that wrote to the database, each stored derived column (a claim's
+    status, an actor's counts, …) equals a fresh computation: a write path that forgot to
+    refresh them fails here."""
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue("db")  # so that the check runs before the test's data goes
+    yield
+    stale = derived_stale()
+    assert not stale, "stale derived columns:\n" + "\n".join(stale[:20])

@@ -99,11 +99,15 @@ def test_every_detail_twin_answers_and_unknown_slugs_are_json_404s(client, dispu
     source = disputed_claim.statements.get().passage.source
     topic = TopicFactory(name="camps")
     disputed_claim.topics.add(topic)
-    assert client.get(f"/actors/{actor.slug}.json").json()["claims_made"][0]["claim"]["slug"] == (
-        disputed_claim.slug
-    )
+    actor_twin = client.get(f"/actors/{actor.slug}.json").json()
+    assert actor_twin["claims_made"]["count"] == 1
+    assert actor_twin["claims_made"]["results"][0]["claim"]["slug"] == disputed_claim.slug
+    assert actor_twin["claims_disputed"] == {
+        "count": 0, "next": None, "previous": None, "results": []
+    }
     source_twin = client.get(f"/sources/{source.slug}.json").json()
     assert source_twin["text"] == source.text and len(source_twin["passages"]) == 2
+    assert source_twin["claims"]["results"][0]["slug"] == disputed_claim.slug
     assert client.get(f"/topics/{topic.slug}.json").json()["claims"]["results"][0]["slug"] == (
         disputed_claim.slug
     )

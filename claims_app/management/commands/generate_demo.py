@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from claims_app import anchoring, search
+from claims_app import anchoring, derived, search
 from claims_app.models import Actor, Authorship, Claim, Dispute, Passage, Source, Statement, Topic
 
 from ._progress import TerminalProgress
@@ -171,6 +171,7 @@ def _generate(rng: random.Random, n_claims: int, progress) -> dict:
     Statement.objects.bulk_create(statements, batch_size=BATCH, ignore_conflicts=True)
     Dispute.objects.bulk_create(disputes, batch_size=BATCH, ignore_conflicts=True)
     search.claims_search_refresh()
+    derived.derived_refresh_all()
     progress("citations", len(citations), len(citations))
     return {
         "actors": n_actors,

@@ -1,0 +1,238 @@
+"""The record's derived columns: what public pages sort, filter and count by, stored so that a
+list of 100,000 claims need not work them out for every row on every request.
+
+- a claim's `status`, `dispute_count` and `first_date` (+ precision), from its statements and
+  disputes;
+- a source's `passage_count` (passages that published claims cite) and `claim_count` (published
+  claims citing it); it is public when it has a public passage;
+- an actor's `is_public`, `made_count` and `disputed_count`;
+- a topic's `claim_count` (published claims); it is public when it has one.
+
+`derived_refresh()` recomputes them from the rows they follow, in set-based UPDATEs, for the
+objects a write touched (and those it reaches: a claim's actors, sources and topics). Signals
+(models.py) call it after every save and delete, cascades included; bulk writers call it
+themselves. `derived_stale()` lists whatever disagrees with a fresh computation: the tests run it
+after every test, so a write path that forgets to refresh fails loudly.
+
+Functions take `apps` so that a migration can run them on its historical models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import SimpleNamespace
+
+from django.apps import apps as django_apps
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+UNDISPUTED, DISPUTED, RETRACTED = "undisputed", "disputed", "retracted"
+# Beyond this many ids, one pass over every row is cheaper than a long `IN (…)` list.
+_ALL_ABOVE = 2000
+
+
+class SubqueryCount(Subquery):
+    """The number of rows a subquery returns."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset.order_by(), **kwargs)  # a default ordering would only cost
+
+
+def _models(apps) -> SimpleNamespace:
+    apps = apps or django_apps
+    names = ["Actor", "Authorship", "Claim", "Dispute", "Passage", "Source", "Statement", "Topic"]
+    return SimpleNamespace(**{name: apps.get_model("claims_app", name) for name in names})
+
+
+def claim_values(apps=None) -> dict:
+    """The derived columns of a claim, as expressions over its statements and disputes."""
+    m = _models(apps)
+    retraction = m.Dispute.objects.filter(
+        claim=OuterRef("pk"),
+        kind="retracts",
+        actor__in=m.Statement.objects.filter(claim=OuterRef("claim")).values("actor"),
+    )
+    first_stated = (
+        m.Statement.objects.filter(claim=OuterRef("pk"))
+        .annotate(
+            stated=Coalesce("date", "passage__source__date"),
+            stated_precision=Case(
+                When(date__isnull=False, then=F("date_precision")),
+                default=F("passage__source__date_precision"),
+            ),
+        )
+        .order_by(F("stated").asc(nulls_last=True), "pk")
+    )
+    return {
+        "status": Case(
+            When(Exists(retraction), then=Value(RETRACTED)),
+            When(Exists(m.Dispute.objects.filter(claim=OuterRef("pk"))), then=Value(DISPUTED)),
+            default=Value(UNDISPUTED),
+            output_field=CharField(),
+        ),
+        "dispute_count": SubqueryCount(m.Dispute.objects.filter(claim=OuterRef("pk")).values("pk")),
+        "first_date": Subquery(first_stated.values("stated")[:1]),
+        "first_date_precision": Coalesce(
+            Subquery(first_stated.values("stated_precision")[:1]), Value("day")
+        ),
+    }
+
+
+def source_values(apps=None) -> dict:
+    m = _models(apps)
+    cited = Q(
+        Exists(m.Statement.objects.filter(passage=OuterRef("pk"), claim__published=True))
+    ) | Q(Exists(m.Dispute.objects.filter(passage=OuterRef("pk"), claim__published=True)))
+    citing = Q(
+        Exists(
+            m.Statement.objects.filter(
+                claim=OuterRef("pk"), passage__source=OuterRef(OuterRef("pk"))
+            )
+        )
+    ) | Q(
+        Exists(
+            m.Dispute.objects.filter(claim=OuterRef("pk"), passage__source=OuterRef(OuterRef("pk")))
+        )
+    )
+    return {
+        "passage_count": SubqueryCount(
+            m.Passage.objects.filter(cited, source=OuterRef("pk")).values("pk")
+        ),
+        "claim_count": SubqueryCount(m.Claim.objects.filter(citing, published=True).values("pk")),
+    }
+
+
+def actor_values(apps=None) -> dict:
+    """Needs sources' `passage_count` to be current: an author or publisher of a public source
+    is public."""
+    m = _models(apps)
+
+    def claims(model):
+        return SubqueryCount(
+            model.objects.filter(actor=OuterRef("pk"), claim__published=True)
+            .values("claim")
+            .distinct()
+        )
+
+    public = (
+        Q(Exists(m.Statement.objects.filter(actor=OuterRef("pk"), claim__published=True)))
+        | Q(Exists(m.Dispute.objects.filter(actor=OuterRef("pk"), claim__published=True)))
+        | Q(Exists(m.Source.objects.filter(publisher=OuterRef("pk"), passage_count__gt=0)))
+        | Q(Exists(m.Authorship.objects.filter(actor=OuterRef("pk"), source__passage_count__gt=0)))
+    )
+    return {
+        "is_public": Case(
+            When(public, then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        "made_count": claims(m.Statement),
+        "disputed_count": claims(m.Dispute),
+    }
+
+
+def topic_values(apps=None) -> dict:
+    m = _models(apps)
+    return {
+        "claim_count": SubqueryCount(
+            m.Claim.topics.through.objects.filter(
+                topic=OuterRef("pk"), claim__published=True
+            ).values("pk")
+        )
+    }
+
+
+def _ids(values: Iterable | None) -> set[int]:
+    return {pk for pk in (values or ()) if pk is not None}
+
+
+def derived_refresh(
+    *,
+    claim_ids: Iterable[int] | None = None,
+    actor_ids: Iterable[int] | None = None,
+    source_ids: Iterable[int] | None = None,
+    topic_ids: Iterable[int] | None = None,
+    apps=None,
+) -> None:
+    """Recompute the derived columns of these objects and of everything they reach (a claim's
+    actors, sources and topics; a source's publisher and authors)."""
+    m = _models(apps)
+    claims, actors = _ids(claim_ids), _ids(actor_ids)
+    sources, topics = _ids(source_ids), _ids(topic_ids)
+    if len(claims) > _ALL_ABOVE:
+        derived_refresh_all(apps=apps)
+        return
+    if claims:
+        m.Claim.objects.filter(pk__in=claims).update(**claim_values(apps))
+        for model in (m.Statement, m.Dispute):
+            for actor, source in model.objects.filter(claim__in=claims).values_list(
+                "actor_id", "passage__source_id"
+            ):
+                actors.add(actor)
+                sources.add(source)
+        topics |= set(
+            m.Claim.topics.through.objects.filter(claim__in=claims).values_list(
+                "topic_id", flat=True
+            )
+        )
+    if sources:
+        m.Source.objects.filter(pk__in=sources).update(**source_values(apps))
+        actors |= _ids(
+            m.Source.objects.filter(pk__in=sources).values_list("publisher_id", flat=True)
+        )
+        actors |= set(
+            m.Authorship.objects.filter(source__in=sources).values_list("actor_id", flat=True)
+        )
+    if actors:
+        for chunk in _chunks(sorted(actors)):
+            m.Actor.objects.filter(pk__in=chunk).update(**actor_values(apps))
+    if topics:
+        m.Topic.objects.filter(pk__in=topics).update(**topic_values(apps))
+
+
+def _chunks(ids: list[int], size: int = _ALL_ABOVE):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def derived_refresh_all(*, apps=None) -> None:
+    """Recompute every derived column of every row (after a bulk write)."""
+    m = _models(apps)
+    m.Claim.objects.update(**claim_values(apps))
+    m.Source.objects.update(**source_values(apps))
+    m.Actor.objects.update(**actor_values(apps))
+    m.Topic.objects.update(**topic_values(apps))
+
+
+def derived_stale(*, apps=None) -> list[str]:
+    """Every stored derived value that disagrees with a fresh computation, named."""
+    m = _models(apps)
+    stale = []
+    for model, values in (
+        (m.Claim, claim_values(apps)),
+        (m.Source, source_values(apps)),
+        (m.Actor, actor_values(apps)),
+        (m.Topic, topic_values(apps)),
+    ):
+        fresh = {f"fresh_{name}": expression for name, expression in values.items()}
+        for row in model.objects.annotate(**fresh).values("pk", *values, *fresh):
+            for name in values:
+                if row[name] != row[f"fresh_{name}"]:
+                    stale.append(
+                        f"{model.__name__} #{row['pk']}.{name}: stored {row[name]!r}, "
+                        f"is {row[f'fresh_{name}']!r}"
+                    )
+    return stale
