@@ -17,19 +17,27 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+# BENCH_KEEP_DB=1 keeps the benchmark's database between runs (and its data, where a benchmark
+# can reuse it): for working on performance, not for the figures a closing note quotes.
+KEEP = os.environ.get("BENCH_KEEP_DB") == "1"
+
 
 @contextlib.contextmanager
-def throwaway_database():
+def throwaway_database(name: str = "claims_bench"):
     """A fresh, migrated database for the benchmark: never the real one, nor a test run's."""
     old_name = connection.settings_dict["NAME"]
     connection.settings_dict["TEST"]["NAME"] = (
-        "/tmp/claims-bench.sqlite3" if connection.vendor == "sqlite" else "claims_bench"
+        f"/tmp/{name}.sqlite3" if connection.vendor == "sqlite" else name
     )
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=KEEP)
     try:
         yield connection
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if KEEP:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def results_write(name: str, results: dict) -> None:

@@ -825,6 +825,7 @@ def _citation_changed(sender, instance, raw=False, **kwargs):
         claim_ids=[claim for claim, _, _ in refs],
         actor_ids=[actor for _, actor, _ in refs],
         source_ids=[source for _, _, source in refs],
+        reach=False,
     )
 
 

@@ -138,7 +138,9 @@ def facets(request, facets) -> list[dict]:
             query.pop(param)
         else:
             query[param] = value
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return request.build_absolute_uri(
+            f"{request.path}?{query.urlencode()}" if query else request.path
+        )
 
     return [
         {

@@ -14,8 +14,6 @@ from . import selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, Source, Topic
 
-LIST_PAGE_SIZE = 50
-
 
 class _BadRequest(Exception):
     def __init__(self, errors: dict):
@@ -173,7 +171,7 @@ def _filtered_list(request, fmt, *, filterset, template, to_json, to_csv, name):
         rows=filterset.qs,
         template=template,
         context=context,
-        per_page=LIST_PAGE_SIZE,
+        per_page=settings.LIST_PAGE_SIZE,
         to_json=to_json,
         to_csv=to_csv,
         name=name,
@@ -218,8 +216,12 @@ def claim_detail(request, slug, fmt="html"):
 def actor_detail(request, slug, fmt="html"):
     def actor_with_pages(*, slug):
         actor = selectors.actor_get(slug=slug)
-        actor.made_page = _page(request, actor.statements_public, LIST_PAGE_SIZE, "made_page")
-        actor.disputed_page = _page(request, actor.disputes_public, LIST_PAGE_SIZE, "disputed_page")
+        actor.made_page = _page(
+            request, actor.statements_public, settings.LIST_PAGE_SIZE, "made_page"
+        )
+        actor.disputed_page = _page(
+            request, actor.disputes_public, settings.LIST_PAGE_SIZE, "disputed_page"
+        )
         return actor
 
     return _detail(
@@ -237,7 +239,7 @@ def actor_detail(request, slug, fmt="html"):
 def source_detail(request, slug, fmt="html"):
     def source_with_page(*, slug):
         source = selectors.source_get(slug=slug)
-        source.claims_page = _page(request, source.claims_cited, LIST_PAGE_SIZE)
+        source.claims_page = _page(request, source.claims_cited, settings.LIST_PAGE_SIZE)
         return source
 
     return _detail(

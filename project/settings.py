@@ -124,3 +124,5 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 X_FRAME_OPTIONS = "DENY"
 
 CLAIMS_PAGE_SIZE = 25
+# Actors, sources, and the claims on an actor's or a source's page.
+LIST_PAGE_SIZE = 50
