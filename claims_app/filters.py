@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 
-from . import search
+from . import search, selectors
 from .models import (
     Actor,
     Alias,
@@ -75,7 +75,9 @@ class ClaimFilter(django_filters.FilterSet):
         queryset=Actor.objects.public(), label="disputed by", what="actor"
     )
     actor = _SlugChoiceFilter(queryset=Actor.objects.public(), label="actor", what="actor")
-    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, field_name="status")
+    status = django_filters.ChoiceFilter(
+        choices=ClaimStatus.choices, field_name="status", empty_label="any status"
+    )
     topic = _SlugChoiceFilter(queryset=Topic.objects.public(), label="topic", what="topic")
     source = _SlugChoiceFilter(queryset=Source.objects.public(), label="source", what="source")
     since = django_filters.DateFilter(
@@ -106,16 +108,13 @@ class ClaimFilter(django_filters.FilterSet):
         if name == "disputed_by":
             return queryset.filter(_disputed_by(value))
         if name == "actor":
-            return queryset.filter(_stated_by(value) | _disputed_by(value))
+            return queryset.filter(pk__in=selectors.claim_ids_citing(actor=value))
         if name == "topic":
             return queryset.filter(
                 Exists(Claim.topics.through.objects.filter(claim=OuterRef("pk"), topic=value))
             )
         if name == "source":
-            return queryset.filter(
-                Exists(Statement.objects.filter(claim=OuterRef("pk"), passage__source=value))
-                | Exists(Dispute.objects.filter(claim=OuterRef("pk"), passage__source=value))
-            )
+            return queryset.filter(pk__in=selectors.claim_ids_citing(source=value))
         raise ValueError(name)
 
     def filter_search(self, queryset, name, value):

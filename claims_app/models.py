@@ -261,9 +261,16 @@ class Source(Timestamped, Slugged, PartialDateMixin):
 
     class Meta:
         ordering = ["-date", "title"]
+        # Public sources, in the orders of the list (newest first, undated last, is a
+        # PostgreSQL-only index: see migration 0007).
         indexes = [
-            models.Index(fields=["-date", "title"], name="source_date"),
-            models.Index(fields=["-claim_count", "title"], name="source_claims"),
+            models.Index("date", "title", name="source_oldest", condition=Q(passage_count__gt=0)),
+            models.Index(
+                F("claim_count").desc(),
+                "title",
+                name="source_claims",
+                condition=Q(passage_count__gt=0),
+            ),
         ]
 
     def __str__(self):
@@ -766,6 +773,7 @@ class Dispute(RefreshesClaimSearch, Timestamped, PartialDateMixin):
 
     class Meta:
         ordering = ["date", "pk"]
+        indexes = [models.Index(F("created_at").desc(), F("id").desc(), name="dispute_newest")]
         constraints = [
             models.UniqueConstraint(fields=["claim", "actor", "passage"], name="dispute_unique"),
             models.CheckConstraint(

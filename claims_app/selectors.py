@@ -4,13 +4,14 @@ here, so that a draft claim cannot leak through a road someone forgot.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import OperationalError, connection, transaction
 from django.db.models import (
     Count,
-    Exists,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -57,6 +58,20 @@ def claims_for_list(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         "topics",
         Prefetch("statements", queryset=Statement.objects.select_related("actor")),
         Prefetch("disputes", queryset=Dispute.objects.select_related("actor")),
+    )
+
+
+def claim_ids_citing(*, actor: Actor | None = None, source: Source | None = None) -> QuerySet:
+    """The ids of the claims (any, drafts too: narrow them with `public()`) that this actor
+    made or disputed, or that cite this source in a statement or a dispute. One list of ids
+    (a UNION) rather than "has a statement … or has a dispute …", which would test every claim
+    in turn."""
+    where = {"actor": actor} if actor is not None else {"passage__source": source}
+    return (
+        Statement.objects.filter(**where)
+        .order_by()
+        .values("claim_id")
+        .union(Dispute.objects.filter(**where).order_by().values("claim_id"))
     )
 
 
@@ -113,12 +128,7 @@ def source_get(*, slug: str) -> Source:
         .order_by("start", "end")
     )
     source.claims_cited = (  # not yet evaluated: the page shows one page of them
-        claims_public()
-        .filter(
-            Exists(Statement.objects.filter(claim=OuterRef("pk"), passage__source=source))
-            | Exists(Dispute.objects.filter(claim=OuterRef("pk"), passage__source=source))
-        )
-        .order_by("text", "pk")
+        claims_public().filter(pk__in=claim_ids_citing(source=source)).order_by("text", "pk")
     )
     return source
 
@@ -197,6 +207,7 @@ class FacetValue:
     value: str  # what the parameter takes: a status or a slug
     label: str
     count: int
+    selected: bool = False
 
 
 @dataclass
@@ -204,99 +215,121 @@ class Facet:
     param: str  # the claims list's parameter it sets
     title: str
     values: list[FacetValue] = field(default_factory=list)
+    timed_out: bool = False  # too many claims to count in the time a page may take
 
 
 def claims_facets(claims: QuerySet[Claim], *, narrowed: bool) -> list[Facet]:
     """How the claims in `claims` (public claims, filtered) divide by status, topic, claimant,
     disputant and source: each value with its number of claims, the largest first (at most
-    FACET_SIZE). Not `narrowed` (every public claim), the counts stored on each topic, actor and
-    source give the same figures without counting 100,000 claims again."""
-    ids = claims.order_by().values("pk")
-    statuses = dict(claims.order_by().values_list("status").annotate(n=Count("pk")))
-    facets = [
-        Facet(
-            "status",
-            "Status",
-            [
-                FacetValue(value, label, statuses[value])
-                for value, label in ClaimStatus.choices
-                if statuses.get(value)
-            ],
-        )
-    ]
-    if narrowed:
-        topics = (
-            Claim.topics.through.objects.filter(claim__in=ids)
-            .values_list("topic__slug", "topic__name")
-            .annotate(n=Count("claim_id"))
-            .order_by("-n", "topic__name")
-        )
-        made = _actors_counted(Statement, ids)
-        disputed = _actors_counted(Dispute, ids)
-        sources = _sources_counted(ids)
-    else:
-        topics = (
-            topics_public()
-            .order_by("-claim_count", "name")
-            .values_list("slug", "name", "claim_count")
-        )
-        made = (
-            actors_public()
-            .filter(made_count__gt=0)
-            .order_by("-made_count", "name")
-            .values_list("slug", "name", "made_count")
-        )
-        disputed = (
-            actors_public()
-            .filter(disputed_count__gt=0)
-            .order_by("-disputed_count", "name")
-            .values_list("slug", "name", "disputed_count")
-        )
-        sources = (
-            Source.objects.public()
-            .order_by("-claim_count", "title")
-            .values_list("slug", "title", "claim_count")
-        )
-    for param, title, rows in (
-        ("topic", "Topic", topics),
-        ("made_by", "Made by", made),
-        ("disputed_by", "Disputed by", disputed),
-        ("source", "Source", sources),
-    ):
-        facets.append(Facet(param, title, [FacetValue(*row) for row in rows[:FACET_SIZE]]))
+    FACET_SIZE).
+
+    Not `narrowed` (every public claim), the counts stored on each topic, actor and source give
+    the figures at once. Narrowed, they are counted over the claims that match; on PostgreSQL
+    all of a page's facets share settings.FACET_TIME_LIMIT_MS (as Datasette's facets do), and a
+    facet that would take longer is marked `timed_out` rather than holding the page up.
+    """
+    try:
+        ids_sql, params = claims.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        ids_sql, params = "SELECT NULL WHERE FALSE", ()
+    counters = _stored_counters() if not narrowed else _counters(claims, ids_sql, params)
+    deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
+    facets = []
+    for param, title, count in counters:
+        # The stored counts are read from indexes: no need to watch the time.
+        rows = _within(deadline, count) if narrowed else count()
+        facet = Facet(param, title, timed_out=rows is None)
+        if param == "status" and rows is not None:
+            counts = dict(rows)
+            rows = [(v, label, counts[v]) for v, label in ClaimStatus.choices if counts.get(v)]
+        facet.values = [FacetValue(*row) for row in rows or ()]
+        facets.append(facet)
     return facets
 
 
-def _actors_counted(model, claim_ids) -> QuerySet:
-    return (
-        model.objects.filter(claim__in=claim_ids)
-        .values_list("actor__slug", "actor__name")
-        .annotate(n=Count("claim_id", distinct=True))
-        .order_by("-n", "actor__name")
-    )
+def _stored_counters():
+    def statuses():
+        # One count per status, each read from the index of published claims' statuses.
+        public = Claim.objects.public()
+        return [(value, public.filter(status=value).count()) for value in ClaimStatus.values]
+
+    def top(queryset, count_field, label_field="name"):
+        return lambda: list(
+            queryset.filter(**{f"{count_field}__gt": 0})
+            .order_by(f"-{count_field}", label_field)
+            .values_list("slug", label_field, count_field)[:FACET_SIZE]
+        )
+
+    return [
+        ("status", "Status", statuses),
+        ("topic", "Topic", top(topics_public(), "claim_count")),
+        ("made_by", "Made by", top(actors_public(), "made_count")),
+        ("disputed_by", "Disputed by", top(actors_public(), "disputed_count")),
+        ("source", "Source", top(Source.objects.public(), "claim_count", "title")),
+    ]
 
 
-def _sources_counted(claim_ids) -> list[tuple]:
-    # A claim cites a source through its statements' passages and its disputes' passages; it
-    # counts once however many. No ORM expression counts across both roads, so: SQL.
-    ids_sql, params = claim_ids.query.sql_with_params()
-    tables = {
-        "statement": Statement._meta.db_table,
-        "dispute": Dispute._meta.db_table,
-        "passage": Passage._meta.db_table,
-        "source": Source._meta.db_table,
+def _counters(claims: QuerySet[Claim], ids_sql: str, params):
+    """Facet counts over `claims`, whose ids `ids_sql` selects. In SQL: each counts (claim,
+    value) pairs once, by ids, and names only the values shown."""
+    t = {
+        model.__name__: model._meta.db_table
+        for model in (Claim, Statement, Dispute, Passage, Source, Actor, Topic)
     }
+    t["ClaimTopic"] = Claim.topics.through._meta.db_table
+
+    def run(sql, times=1):
+        def count():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*params] * times + ([FACET_SIZE] if "LIMIT" in sql else []))
+                return cursor.fetchall()
+
+        return count
+
+    def top(pairs: str, table: str, label: str) -> str:
+        return (
+            f"SELECT v.slug, v.{label}, counted.n FROM (SELECT value_id, count(*) AS n FROM "
+            f"({pairs}) pairs GROUP BY value_id) counted JOIN {table} v ON v.id = counted.value_id "
+            f"ORDER BY counted.n DESC, v.{label} LIMIT %s"
+        )
+
+    def actors(role: str) -> str:
+        return (
+            f"SELECT DISTINCT claim_id, actor_id AS value_id FROM {t[role]} "
+            f"WHERE claim_id IN ({ids_sql})"
+        )
+
     cited = " UNION ".join(
-        f"SELECT c.claim_id, p.source_id FROM {tables[role]} c "
-        f"JOIN {tables['passage']} p ON p.id = c.passage_id WHERE c.claim_id IN ({ids_sql})"
-        for role in ("statement", "dispute")
+        f"SELECT c.claim_id, p.source_id AS value_id FROM {t[role]} c "
+        f"JOIN {t['Passage']} p ON p.id = c.passage_id WHERE c.claim_id IN ({ids_sql})"
+        for role in ("Statement", "Dispute")
     )
-    sql = (
-        f"SELECT s.slug, s.title, counted.n FROM ("
-        f"SELECT source_id, count(*) AS n FROM ({cited}) cited GROUP BY source_id"
-        f") counted JOIN {tables['source']} s ON s.id = counted.source_id "
-        f"ORDER BY counted.n DESC, s.title LIMIT %s"
+    topics = (
+        f"SELECT claim_id, topic_id AS value_id FROM {t['ClaimTopic']} "
+        f"WHERE claim_id IN ({ids_sql})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, FACET_SIZE])
-        return cursor.fetchall()
+    statuses = claims.order_by().values_list("status").annotate(n=Count("pk"))
+    return [
+        ("status", "Status", lambda: list(statuses)),
+        ("topic", "Topic", run(top(topics, t["Topic"], "name"))),
+        ("made_by", "Made by", run(top(actors("Statement"), t["Actor"], "name"))),
+        ("disputed_by", "Disputed by", run(top(actors("Dispute"), t["Actor"], "name"))),
+        ("source", "Source", run(top(cited, t["Source"], "title"), times=2)),
+    ]
+
+
+def _within(deadline: float, count):
+    """`count()`, or None if it cannot finish by `deadline` (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return count()
+    left_ms = int((deadline - time.monotonic()) * 1000)
+    if left_ms < 2:  # too little to start: a cancel takes a moment to arrive
+        return None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {left_ms}")
+            rows = count()
+            cursor.execute("SET LOCAL statement_timeout = DEFAULT")
+            return rows
+    except OperationalError:  # cancelled: the rollback undid the SET
+        return None

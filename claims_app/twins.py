@@ -146,6 +146,7 @@ def facets(request, facets) -> list[dict]:
         {
             "param": facet.param,
             "title": facet.title,
+            "timed_out": facet.timed_out,
             "values": [
                 {
                     "value": v.value,

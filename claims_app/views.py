@@ -10,7 +10,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
-from . import selectors, twins
+from . import search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, Source, Topic
 
@@ -20,14 +20,17 @@ class _BadRequest(Exception):
         self.errors = errors
 
 
-def _page(request, rows, per_page: int, param: str = "page"):
-    """The requested page of `rows` (its number in `param`). A malformed page number is a
-    _BadRequest; a page past the end is a 404."""
+def _page(request, rows, per_page: int, param: str = "page", count: int | None = None):
+    """The requested page of `rows` (its number in `param`; `count` if already known). A
+    malformed page number is a _BadRequest; a page past the end is a 404."""
     form = PageForm(request.GET, param=param)
     if not form.is_valid():
         raise _BadRequest(form.errors)
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # a cached property: no COUNT query
     try:
-        return Paginator(rows, per_page).page(form.cleaned_data[param] or 1)
+        return paginator.page(form.cleaned_data[param] or 1)
     except EmptyPage:
         raise Http404("There is no such page.") from None
 
@@ -68,11 +71,26 @@ def _error(fmt: str, status: int, errors: dict):
 
 
 def _list(
-    request, fmt, *, rows, template, context, per_page, to_json, to_csv, name, extra_json=None
+    request,
+    fmt,
+    *,
+    rows,
+    template,
+    context,
+    per_page,
+    to_json,
+    to_csv,
+    name,
+    extra_json=None,
+    count=None,
+    evaluate=None,
 ):
-    """A list page and its twins, from the same rows."""
+    """A list page and its twins, from the same rows (`count` of them, if known; `evaluate`
+    fetches a page's rows, if they need more care than a plain query)."""
     try:
-        page = _page(request, rows, per_page)
+        page = _page(request, rows, per_page, count=count)
+        if evaluate:
+            evaluate(page)
     except _BadRequest as bad:
         if fmt != "html":
             return _error(fmt, 400, bad.errors)
@@ -105,19 +123,41 @@ def claim_list(request, fmt="html"):
         return render(
             request, "claims/list.html", {**context, "errors": filterset.errors}, status=400
         )
+    count = None
     if fmt != "csv":
         context["facets"] = _facets(request, filterset)
+        status = context["facets"][0]
+        if not status.timed_out:  # the claims of each status add up to all of them
+            count = sum(value.count for value in status.values)
+    data = filterset.form.cleaned_data
+    ranked = bool(data.get("q")) and not data.get("ordering") and search.ranks()
+    rows = selectors.claims_for_list(filterset.qs)
+
+    def evaluate(page):
+        # Ranking every match of a broad search ("human rights" matches most of the record)
+        # takes longer than a page may: past RANK_MAX_MATCHES matches they come newest first,
+        # and the page says so.
+        if ranked and page.paginator.count > settings.RANK_MAX_MATCHES:
+            context["unranked"] = True
+            newest = rows.order_by("-published_at", "-pk")
+            page.object_list = list(newest[page.start_index() - 1 : page.end_index()])
+
     return _list(
         request,
         fmt,
-        rows=selectors.claims_for_list(filterset.qs),
+        rows=rows,
         template="claims/list.html",
         context=context,
         per_page=settings.CLAIMS_PAGE_SIZE,
         to_json=twins.claim_row,
         to_csv=twins.claims_csv,
         name="claims",
-        extra_json=lambda: {"facets": twins.facets(request, context["facets"])},
+        extra_json=lambda: {
+            "ranked": ranked and not context.get("unranked"),
+            "facets": twins.facets(request, context["facets"]),
+        },
+        count=count,
+        evaluate=evaluate,
     )
 
 

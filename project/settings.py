@@ -126,3 +126,9 @@ X_FRAME_OPTIONS = "DENY"
 CLAIMS_PAGE_SIZE = 25
 # Actors, sources, and the claims on an actor's or a source's page.
 LIST_PAGE_SIZE = 50
+# All the facets of one claims list together (PostgreSQL): a facet that would take longer is
+# left uncounted, as Datasette does, rather than hold the page up.
+FACET_TIME_LIMIT_MS = int(os.environ.get("FACET_TIME_LIMIT_MS", "20"))
+# A search's matches are ranked by relevance (PostgreSQL) up to this many; past it, ranking
+# them all would take longer than a page may, and they come newest first.
+RANK_MAX_MATCHES = int(os.environ.get("RANK_MAX_MATCHES", "5000"))

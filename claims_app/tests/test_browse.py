@@ -2,8 +2,10 @@
 sources lists, and pages of an actor's and a source's claims."""
 
 import re
+import time
 
 import pytest
+from django.db import connection
 
 from claims_app import selectors
 
@@ -195,3 +197,27 @@ def test_a_sources_page_pages_through_its_claims_and_still_marks_every_passage(c
     assert "Cited 2." in page and "Cited 0." not in page
     assert len(re.findall(r'<mark class="passage" id="passage-\d+"', page)) == 3
     assert client.get(f"/sources/{source.slug}.json").json()["claims"]["count"] == 3
+
+
+def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, record, monkeypatch):
+    monkeypatch.setattr(selectors, "_within", lambda deadline, count: None)
+    page = client.get("/claims/?topic=camps").content.decode()
+    assert page.count("Too many claims to count quickly") == 5
+    assert "First claim." in page  # the list itself is whole
+    facets = client.get("/claims.json?topic=camps").json()["facets"]
+    assert all(f["timed_out"] and f["values"] == [] for f in facets)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_a_facet_count_past_its_time_is_cancelled_and_the_connection_goes_on(db):
+    def slow():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.5)")
+            return cursor.fetchall()
+
+    assert selectors._within(time.monotonic() + 0.02, slow) is None
+    assert selectors._within(time.monotonic() + 5, lambda: [("fast", 1)]) == [("fast", 1)]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
+        cursor.execute("SELECT pg_sleep(0.05)")

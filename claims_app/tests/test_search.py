@@ -74,3 +74,21 @@ def test_refreshing_every_claim_at_once_gives_the_same_vectors():
     Claim.objects.update(search_vector=None)
     search.claims_search_refresh()
     assert dict(Claim.objects.values_list("pk", "search_vector")) == one_by_one
+
+
+@postgres_only
+def test_a_search_too_broad_to_rank_comes_newest_first_and_says_so(client, settings):
+    settings.RANK_MAX_MATCHES = 1
+    from datetime import UTC, datetime
+
+    older = ClaimFactory(text="Camps camps camps.", published_at=datetime(2020, 1, 1, tzinfo=UTC))
+    newer = ClaimFactory(text="Camps once.", published_at=datetime(2024, 1, 1, tzinfo=UTC))
+    twin = client.get("/claims.json?q=camps").json()
+    assert twin["ranked"] is False
+    assert [c["slug"] for c in twin["results"]] == [newer.slug, older.slug]
+    assert (
+        "Too many to rank by relevance quickly" in client.get("/claims/?q=camps").content.decode()
+    )
+    settings.RANK_MAX_MATCHES = 5000
+    assert client.get("/claims.json?q=camps").json()["ranked"] is True
+    assert _slugs(client, "q=camps") == [older.slug, newer.slug]  # more of the word ranks first

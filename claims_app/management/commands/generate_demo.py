@@ -2,9 +2,15 @@
 proportions of a real record (per claim: 3 passages, 2 statements, 1.5 disputes; about one
 actor and one source of realistic length per 5 claims; some drafts; some Korean text)."""
 
+import functools
+import itertools
+import json
 import random
+import re
 import time
+from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -15,12 +21,7 @@ from claims_app.models import Actor, Authorship, Claim, Dispute, Passage, Source
 
 from ._progress import TerminalProgress
 
-WORDS = (
-    "human rights report figure prisoners camps defectors testimony council resolution sanctions "
-    "food famine missile estimate commission inquiry ambassador statement denied questioned "
-    "government officials population evidence witnesses security detention labour "
-    "international pressure dialogue sovereignty reform humanitarian access agency"
-).split()
+SEED = Path(__file__).resolve().parents[3] / "fixtures" / "seed.json"
 KOREAN = "북한 인권 보고서 정치범 수용소 증언 탈북자 유엔 제재 식량".split()
 TOPICS = [
     "political prisoners",
@@ -61,9 +62,27 @@ class Command(BaseCommand):
         )
 
 
+@functools.cache
+def _vocabulary() -> tuple[list[str], list[int]]:
+    """The words of the seed articles, each with how often they use it: text drawn from it
+    has real English's spread of common and rare words, so a search matches as many claims
+    as it would in a real record (a few dozen words repeated would make every search match
+    a quarter of everything)."""
+    counts = Counter(
+        word.lower()
+        for source in json.loads(SEED.read_text(encoding="utf-8"))["sources"]
+        for word in re.findall(r"[A-Za-z][A-Za-z'-]+", source["text"])
+    )
+    words = sorted(counts)
+    return words, list(itertools.accumulate(counts[w] for w in words))
+
+
 def _sentence(rng: random.Random, n: int, korean: bool) -> str:
-    vocabulary = KOREAN if korean else WORDS
-    return " ".join(rng.choices(vocabulary, k=rng.randint(8, 18))).capitalize()
+    count = rng.randint(8, 18)
+    if korean:
+        return " ".join(rng.choices(KOREAN, k=count))
+    words, weights = _vocabulary()
+    return " ".join(rng.choices(words, cum_weights=weights, k=count)).capitalize()
 
 
 def _generate(rng: random.Random, n_claims: int, progress) -> dict:
