@@ -766,9 +766,12 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
         claim_ids = [c.pk for c in writer.claim_by_slug.values()]
         search.claims_search_refresh(claim_ids=claim_ids)
         derived.derived_refresh(
-            claim_ids=claim_ids,
+            claim_ids=[
+                *claim_ids,
+                *derived.claim_ids_citing(source_ids=writer.redated_source_ids),
+            ],
             source_ids=[s.pk for s in writer.source_by_slug.values()],
-            actor_ids=[a.pk for a in writer.actor_by_name.values()] + writer.former_author_ids,
+            actor_ids=[a.pk for a in writer.actor_by_name.values()] + writer.former_actor_ids,
         )
     return writer.report
 
@@ -801,7 +804,10 @@ class _Writer:
         self.source_by_slug: dict[str, Source] = {}
         self.claim_by_slug: dict[str, Claim] = {}
         self.new_claim_ids: set[int] = set()
-        self.former_author_ids: list[int] = []
+        # What a refresh of the derived columns must reach beyond the bundle's own objects:
+        # former authors and publishers, and the claims of sources with a new date.
+        self.former_actor_ids: list[int] = []
+        self.redated_source_ids: list[int] = []
 
     def _save(self, model, new: list, changed: list, fields: set[str], label: str) -> None:
         if new:
@@ -882,6 +888,10 @@ class _Writer:
             elif names_changed := _changed_fields(source, values):
                 if "text" in names_changed:
                     retexted.append(source)
+                if "publisher_id" in names_changed:
+                    self.former_actor_ids.append(source.publisher_id)
+                if {"date", "date_precision"} & set(names_changed):
+                    self.redated_source_ids.append(source.pk)
                 for name in names_changed:
                     setattr(source, name, values[name])
                 fields.update(names_changed)
@@ -910,7 +920,7 @@ class _Writer:
                 ]
         if stale:
             authorships_stale = Authorship.objects.filter(source__in=stale)
-            self.former_author_ids += authorships_stale.values_list("actor_id", flat=True)
+            self.former_actor_ids += authorships_stale.values_list("actor_id", flat=True)
             authorships_stale.delete()
         if authorships:
             bulk_create_with_history(authorships, Authorship, batch_size=_BATCH)

@@ -165,6 +165,16 @@ def topic_values(apps=None) -> dict:
     }
 
 
+def claim_ids_citing(*, source_ids=(), passage_ids=(), apps=None) -> set[int]:
+    """The claims (drafts too) with a statement or dispute in these sources or passages."""
+    m = _models(apps)
+    where = Q(passage__source__in=source_ids) | Q(passage__in=passage_ids)
+    return {
+        *m.Statement.objects.filter(where).values_list("claim_id", flat=True),
+        *m.Dispute.objects.filter(where).values_list("claim_id", flat=True),
+    }
+
+
 def _ids(values: Iterable | None) -> set[int]:
     return {pk for pk in (values or ()) if pk is not None}
 

@@ -262,7 +262,7 @@ class Source(Timestamped, Slugged, PartialDateMixin):
     class Meta:
         ordering = ["-date", "title"]
         # Public sources, in the orders of the list (newest first, undated last, is a
-        # PostgreSQL-only index: see migration 0007).
+        # PostgreSQL-only index: see migration 0006).
         indexes = [
             models.Index("date", "title", name="source_oldest", condition=Q(passage_count__gt=0)),
             models.Index(
@@ -527,7 +527,9 @@ class Topic(Slugged):
     # Derived (derived.py): its published claims.
     claim_count = models.PositiveIntegerField("claims", default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["claim_count"])
+    # (Not excluded from the history: simple_history's record of a claim's topics, changed
+    # from the topic's side, copies every field of the topic.)
+    history = HistoricalRecords()
     objects = TopicQuerySet.as_manager()
 
     class Meta:
@@ -869,11 +871,11 @@ def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 @receiver(pre_save, sender=Source)
-@receiver(pre_save, sender=Authorship)
-def _actor_before(sender, instance, raw=False, **kwargs):
-    field = "publisher_id" if sender is Source else "actor_id"
-    instance._derived_actor_before = (
-        sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+def _source_before(sender, instance, raw=False, **kwargs):
+    instance._derived_before = (
+        Source.objects.filter(pk=instance.pk)
+        .values_list("publisher_id", "date", "date_precision")
+        .first()
         if instance.pk and not raw
         else None
     )
@@ -881,10 +883,26 @@ def _actor_before(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Source)
 def _source_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        derived.derived_refresh(
-            source_ids=[instance.pk], actor_ids=[instance._derived_actor_before]
-        )
+    if raw:
+        return
+    before = instance._derived_before
+    # Its date is the first-stated date of claims whose statements give none of their own.
+    dated = before is not None and before[1:] != (instance.date, instance.date_precision)
+    derived.derived_refresh(
+        source_ids=[instance.pk],
+        actor_ids=[before[0]] if before else [],
+        claim_ids=derived.claim_ids_citing(source_ids=[instance.pk]) if dated else [],
+        reach=False,
+    )
+
+
+@receiver(pre_save, sender=Authorship)
+def _authorship_before(sender, instance, raw=False, **kwargs):
+    instance._derived_actor_before = (
+        Authorship.objects.filter(pk=instance.pk).values_list("actor_id", flat=True).first()
+        if instance.pk and not raw
+        else None
+    )
 
 
 @receiver(post_save, sender=Authorship)
@@ -893,6 +911,41 @@ def _authorship_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         derived.derived_refresh(
             actor_ids=[instance.actor_id, getattr(instance, "_derived_actor_before", None)]
+        )
+
+
+@receiver(m2m_changed, sender=Source.authors.through)
+def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    # source.authors.add(…) writes Authorship rows in bulk, without their own signals.
+    if action.startswith("post_"):
+        if reverse:  # actor.authored_sources.add(…)
+            derived.derived_refresh(actor_ids=[instance.pk])
+        else:
+            derived.derived_refresh(actor_ids=pk_set or (), source_ids=[instance.pk])
+    elif action == "pre_clear" and not reverse:
+        instance._derived_authors = list(instance.authors.values_list("pk", flat=True))
+    if action == "post_clear" and not reverse:
+        derived.derived_refresh(actor_ids=getattr(instance, "_derived_authors", ()))
+
+
+@receiver(pre_save, sender=Passage)
+def _passage_before(sender, instance, raw=False, **kwargs):
+    instance._derived_source_before = (
+        Passage.objects.filter(pk=instance.pk).values_list("source_id", flat=True).first()
+        if instance.pk and not raw
+        else None
+    )
+
+
+@receiver(post_save, sender=Passage)
+def _passage_saved(sender, instance, raw=False, **kwargs):
+    # A passage that moves to another source (a history revert can) moves its citations.
+    before = getattr(instance, "_derived_source_before", None)
+    if not raw and before is not None and before != instance.source_id:
+        derived.derived_refresh(
+            source_ids=[before, instance.source_id],
+            claim_ids=derived.claim_ids_citing(passage_ids=[instance.pk]),
+            reach=False,
         )
 
 

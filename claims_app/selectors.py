@@ -62,17 +62,29 @@ def claims_for_list(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def claim_ids_citing(*, actor: Actor | None = None, source: Source | None = None) -> QuerySet:
-    """The ids of the claims (any, drafts too: narrow them with `public()`) that this actor
-    made or disputed, or that cite this source in a statement or a dispute. One list of ids
-    (a UNION) rather than "has a statement … or has a dispute …", which would test every claim
-    in turn."""
+    """The ids of the published claims that this actor made or disputed, or that cite this
+    source in a statement or a dispute. One list of ids (a UNION) rather than "has a statement
+    … or has a dispute …", which would test every claim in turn."""
     where = {"actor": actor} if actor is not None else {"passage__source": source}
+    where["claim__published"] = True
     return (
         Statement.objects.filter(**where)
         .order_by()
         .values("claim_id")
         .union(Dispute.objects.filter(**where).order_by().values("claim_id"))
     )
+
+
+def claims_page_fetch(*, page, rows: QuerySet[Claim]) -> bool:
+    """Fetch the claims of `page` (of ranked search results `rows`): ranked by relevance, or,
+    past settings.RANK_MAX_MATCHES matches, newest first, since ranking every match of a broad
+    search ("human rights" matches most of the record) takes longer than a page may. Returns
+    whether they came ranked."""
+    if page.paginator.count <= settings.RANK_MAX_MATCHES:
+        return True
+    newest = rows.order_by("-published_at", "-pk")
+    page.object_list = list(newest[page.start_index() - 1 : page.end_index()])
+    return False
 
 
 def claim_get(*, slug: str) -> Claim:
@@ -206,7 +218,7 @@ FACET_SIZE = 10
 class FacetValue:
     value: str  # what the parameter takes: a status or a slug
     label: str
-    count: int
+    count: int | None  # None: not counted
     selected: bool = False
 
 
@@ -281,7 +293,7 @@ def _counters(claims: QuerySet[Claim], ids_sql: str, params):
     def run(sql, times=1):
         def count():
             with connection.cursor() as cursor:
-                cursor.execute(sql, [*params] * times + ([FACET_SIZE] if "LIMIT" in sql else []))
+                cursor.execute(sql, [*params] * times + [FACET_SIZE])
                 return cursor.fetchall()
 
         return count

@@ -15,6 +15,10 @@ from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, Source, Topic
 
 
+class _NoSuchPage(Http404):
+    """A page number past the end of a list (of a list page, or of a list on a detail page)."""
+
+
 class _BadRequest(Exception):
     def __init__(self, errors: dict):
         self.errors = errors
@@ -32,7 +36,7 @@ def _page(request, rows, per_page: int, param: str = "page", count: int | None =
     try:
         return paginator.page(form.cleaned_data[param] or 1)
     except EmptyPage:
-        raise Http404("There is no such page.") from None
+        raise _NoSuchPage("There is no such page.") from None
 
 
 def _query_without_page(request) -> str:
@@ -134,13 +138,8 @@ def claim_list(request, fmt="html"):
     rows = selectors.claims_for_list(filterset.qs)
 
     def evaluate(page):
-        # Ranking every match of a broad search ("human rights" matches most of the record)
-        # takes longer than a page may: past RANK_MAX_MATCHES matches they come newest first,
-        # and the page says so.
-        if ranked and page.paginator.count > settings.RANK_MAX_MATCHES:
+        if ranked and not selectors.claims_page_fetch(page=page, rows=rows):
             context["unranked"] = True
-            newest = rows.order_by("-published_at", "-pk")
-            page.object_list = list(newest[page.start_index() - 1 : page.end_index()])
 
     return _list(
         request,
@@ -162,16 +161,22 @@ def claim_list(request, fmt="html"):
 
 
 def _facets(request, filterset) -> list[selectors.Facet]:
-    narrowed = any(
-        value not in (None, "")
-        for name, value in filterset.form.cleaned_data.items()
-        if name != "ordering"
-    )
+    data = filterset.form.cleaned_data
+    narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
     facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
+    status = facets[0]
+    total = None if status.timed_out else sum(value.count for value in status.values)
     for facet in facets:
-        chosen = request.GET.get(facet.param)
-        for value in facet.values:
-            value.selected = value.value == chosen
+        chosen = data.get(facet.param)
+        if chosen in (None, ""):
+            continue
+        value = chosen if facet.param == "status" else chosen.slug
+        listed = [v for v in facet.values if v.value == value]
+        if not listed:  # chosen, but not among the largest: still shown, to be removed
+            label = getattr(chosen, "title", None) or str(chosen)
+            listed = [selectors.FacetValue(value, label, total)]
+            facet.values.insert(0, listed[0])
+        listed[0].selected = True
     return facets
 
 
@@ -227,6 +232,10 @@ def _detail(request, slug, fmt, *, model, get, template, name, to_json):
         if fmt != "html":
             return _error(fmt, 400, bad.errors)
         return render(request, "400.html", {"errors": bad.errors}, status=400)
+    except _NoSuchPage:
+        if fmt != "html":
+            return _error(fmt, 404, {"page": ["There is no such page."]})
+        raise
     except Http404:
         moved = selectors.renamed_url(model=model, slug=slug)
         if moved:

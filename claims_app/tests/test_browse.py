@@ -204,8 +204,13 @@ def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, r
     page = client.get("/claims/?topic=camps").content.decode()
     assert page.count("Too many claims to count quickly") == 5
     assert "First claim." in page  # the list itself is whole
-    facets = client.get("/claims.json?topic=camps").json()["facets"]
-    assert all(f["timed_out"] and f["values"] == [] for f in facets)
+    facets = {f["param"]: f for f in client.get("/claims.json?topic=camps").json()["facets"]}
+    assert all(f["timed_out"] for f in facets.values())
+    # Uncounted, but the value chosen is still there to be removed.
+    assert [(v["label"], v["count"], v["selected"]) for v in facets["topic"]["values"]] == [
+        ("camps", None, True)
+    ]
+    assert all(f["values"] == [] for param, f in facets.items() if param != "topic")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
@@ -221,3 +226,28 @@ def test_a_facet_count_past_its_time_is_cancelled_and_the_connection_goes_on(db)
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
         cursor.execute("SELECT pg_sleep(0.05)")
+
+
+def test_a_page_past_the_end_of_a_list_on_an_actors_twin_says_which(client, record):
+    actor = record["first"].statements.get().actor
+    response = client.get(f"/actors/{actor.slug}.json?made_page=5")
+    assert response.status_code == 404
+    assert response.json()["errors"] == {"page": ["There is no such page."]}
+    assert client.get("/sources/nope.json?page=2").json()["errors"] == {
+        "source": ["There is no source “nope”."]
+    }
+
+
+def test_a_chosen_facet_value_beyond_the_largest_is_still_shown_to_remove(
+    client, record, monkeypatch
+):
+    monkeypatch.setattr(selectors, "FACET_SIZE", 1)
+    facets = client.get("/claims.json?made_by=the-agency").json()["facets"]
+    made_by = next(f for f in facets if f["param"] == "made_by")
+    assert made_by["values"][0] == {
+        "value": "the-agency",
+        "label": "The Agency",
+        "count": 1,
+        "selected": True,
+        "url": "http://localhost/claims.json",
+    }
