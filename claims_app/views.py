@@ -129,10 +129,7 @@ def claim_list(request, fmt="html"):
         )
     count = None
     if fmt != "csv":
-        context["facets"] = _facets(request, filterset)
-        status = context["facets"][0]
-        if not status.timed_out:  # the claims of each status add up to all of them
-            count = sum(value.count for value in status.values)
+        context["facets"], count = _facets(filterset)
     data = filterset.form.cleaned_data
     ranked = bool(data.get("q")) and not data.get("ordering") and search.ranks()
     rows = selectors.claims_for_list(filterset.qs)
@@ -160,7 +157,9 @@ def claim_list(request, fmt="html"):
     )
 
 
-def _facets(request, filterset) -> list[selectors.Facet]:
+def _facets(filterset) -> tuple[list[selectors.Facet], int | None]:
+    """The facets of the filtered claims, the values chosen marked; and how many claims there
+    are (the claims of each status add up to all of them), if the status facet was counted."""
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
     facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
@@ -177,7 +176,7 @@ def _facets(request, filterset) -> list[selectors.Facet]:
             listed = [selectors.FacetValue(value, label, total)]
             facet.values.insert(0, listed[0])
         listed[0].selected = True
-    return facets
+    return facets, total
 
 
 def actor_list(request, fmt="html"):
