@@ -805,19 +805,18 @@ class Dispute(RefreshesClaimSearch, Timestamped, PartialDateMixin):
 # (bundles, generate_demo) refresh for themselves.
 
 
-def _citation_refs(sender, pk) -> tuple | None:
-    return (
-        sender.objects.filter(pk=pk)
-        .values_list("claim_id", "actor_id", "passage__source_id")
-        .first()
-    )
+def _before(sender, instance, raw: bool, *fields: str) -> tuple | None:
+    """What the row being saved holds in the database before the save (None if new)."""
+    if raw or instance.pk is None:
+        return None
+    return sender.objects.filter(pk=instance.pk).values_list(*fields).first()
 
 
 @receiver(pre_save, sender=Statement)
 @receiver(pre_save, sender=Dispute)
 def _citation_before(sender, instance, raw=False, **kwargs):
-    instance._derived_before = (
-        _citation_refs(sender, instance.pk) if instance.pk and not raw else None
+    instance._derived_before = _before(
+        sender, instance, raw, "claim_id", "actor_id", "passage__source_id"
     )
 
 
@@ -872,12 +871,8 @@ def _claim_topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 @receiver(pre_save, sender=Source)
 def _source_before(sender, instance, raw=False, **kwargs):
-    instance._derived_before = (
-        Source.objects.filter(pk=instance.pk)
-        .values_list("publisher_id", "date", "date_precision")
-        .first()
-        if instance.pk and not raw
-        else None
+    instance._derived_before = _before(
+        sender, instance, raw, "publisher_id", "date", "date_precision"
     )
 
 
@@ -898,11 +893,7 @@ def _source_saved(sender, instance, raw=False, **kwargs):
 
 @receiver(pre_save, sender=Authorship)
 def _authorship_before(sender, instance, raw=False, **kwargs):
-    instance._derived_actor_before = (
-        Authorship.objects.filter(pk=instance.pk).values_list("actor_id", flat=True).first()
-        if instance.pk and not raw
-        else None
-    )
+    instance._derived_before = _before(sender, instance, raw, "actor_id")
 
 
 @receiver(post_save, sender=Authorship)
@@ -910,7 +901,7 @@ def _authorship_before(sender, instance, raw=False, **kwargs):
 def _authorship_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         derived.derived_refresh(
-            actor_ids=[instance.actor_id, getattr(instance, "_derived_actor_before", None)]
+            actor_ids=[instance.actor_id, *(getattr(instance, "_derived_before", None) or ())]
         )
 
 
@@ -930,17 +921,13 @@ def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 @receiver(pre_save, sender=Passage)
 def _passage_before(sender, instance, raw=False, **kwargs):
-    instance._derived_source_before = (
-        Passage.objects.filter(pk=instance.pk).values_list("source_id", flat=True).first()
-        if instance.pk and not raw
-        else None
-    )
+    instance._derived_before = _before(sender, instance, raw, "source_id")
 
 
 @receiver(post_save, sender=Passage)
 def _passage_saved(sender, instance, raw=False, **kwargs):
     # A passage that moves to another source (a history revert can) moves its citations.
-    before = getattr(instance, "_derived_source_before", None)
+    (before,) = getattr(instance, "_derived_before", None) or (None,)
     if not raw and before is not None and before != instance.source_id:
         derived.derived_refresh(
             source_ids=[before, instance.source_id],
