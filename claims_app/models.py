@@ -615,9 +615,9 @@ class Claim(Timestamped, Slugged):
         ordering = ["-created_at"]
         permissions = [("publish_claim", "Can publish and unpublish claims")]
         # The public orderings and filters, each served by an index of published claims (ties
-        # broken by id: a claim's text may be too long for an index entry). Newest stated first,
-        # undated last, is a PostgreSQL-only index (SQLite has no NULLS LAST in an index): see
-        # migration 0006.
+        # broken by id: a claim's text may be too long for an index entry). The two orders by
+        # date (undated last; carrying the status) are PostgreSQL-only indexes, which SQLite
+        # cannot make: see migration 0006.
         indexes = [
             models.Index(
                 F("published_at").desc(),
@@ -625,7 +625,6 @@ class Claim(Timestamped, Slugged):
                 name="claim_newest",
                 condition=Q(published=True),
             ),
-            models.Index("first_date", "id", name="claim_oldest", condition=Q(published=True)),
             models.Index("dispute_count", "id", name="claim_disputes", condition=Q(published=True)),
             models.Index("status", name="claim_status", condition=Q(published=True)),
         ]
