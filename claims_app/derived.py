@@ -39,7 +39,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-UNDISPUTED, DISPUTED, RETRACTED = "undisputed", "disputed", "retracted"
 # Beyond this many ids, one pass over every row is cheaper than a long `IN (…)` list.
 _ALL_ABOVE = 2000
 
@@ -62,6 +61,8 @@ def _models(apps) -> SimpleNamespace:
 
 def claim_values(apps=None) -> dict:
     """The derived columns of a claim, as expressions over its statements and disputes."""
+    from .models import ClaimStatus  # here: models.py imports this module
+
     m = _models(apps)
     retraction = m.Dispute.objects.filter(
         claim=OuterRef("pk"),
@@ -79,11 +80,12 @@ def claim_values(apps=None) -> dict:
         )
         .order_by(F("stated").asc(nulls_last=True), "pk")
     )
+    disputed = Exists(m.Dispute.objects.filter(claim=OuterRef("pk")))
     return {
         "status": Case(
-            When(Exists(retraction), then=Value(RETRACTED)),
-            When(Exists(m.Dispute.objects.filter(claim=OuterRef("pk"))), then=Value(DISPUTED)),
-            default=Value(UNDISPUTED),
+            When(Exists(retraction), then=Value(ClaimStatus.RETRACTED.value)),
+            When(disputed, then=Value(ClaimStatus.DISPUTED.value)),
+            default=Value(ClaimStatus.UNDISPUTED.value),
             output_field=CharField(),
         ),
         "dispute_count": SubqueryCount(m.Dispute.objects.filter(claim=OuterRef("pk")).values("pk")),
@@ -100,9 +102,9 @@ def source_values(apps=None) -> dict:
         Exists(m.Statement.objects.filter(passage=OuterRef("pk"), claim__published=True))
     ) | Q(Exists(m.Dispute.objects.filter(passage=OuterRef("pk"), claim__published=True)))
 
-    def claims(model, **extra):
+    def claims(model):
         return SubqueryCount(
-            model.objects.filter(passage__source=OuterRef("pk"), claim__published=True, **extra)
+            model.objects.filter(passage__source=OuterRef("pk"), claim__published=True)
             .values("claim")
             .distinct()
         )

@@ -907,15 +907,16 @@ def _authorship_changed(sender, instance, raw=False, **kwargs):
 @receiver(m2m_changed, sender=Source.authors.through)
 def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
     # source.authors.add(…) writes Authorship rows in bulk, without their own signals.
-    if action.startswith("post_"):
-        if reverse:  # actor.authored_sources.add(…)
+    if reverse:  # actor.authored_sources.add(…)
+        if action.startswith("post_"):
             derived.derived_refresh(actor_ids=[instance.pk])
-        else:
-            derived.derived_refresh(actor_ids=pk_set or (), source_ids=[instance.pk])
-    elif action == "pre_clear" and not reverse:
+    elif action == "pre_clear":
         instance._derived_authors = list(instance.authors.values_list("pk", flat=True))
-    if action == "post_clear" and not reverse:
-        derived.derived_refresh(actor_ids=getattr(instance, "_derived_authors", ()))
+    elif action.startswith("post_"):
+        derived.derived_refresh(
+            actor_ids=[*(pk_set or ()), *getattr(instance, "_derived_authors", ())],
+            source_ids=[instance.pk],
+        )
 
 
 @receiver(pre_save, sender=Passage)
