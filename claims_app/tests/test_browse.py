@@ -254,3 +254,18 @@ def test_a_chosen_facet_value_beyond_the_largest_is_still_shown_to_remove(
         "selected": True,
         "url": "http://localhost/claims.json",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/claims/?made_by=the-agency&status=disputed", "No claims match these filters."),
+        ("/actors/?q=nobody-by-this-name", "No actor matches."),
+        ("/sources/?q=no-such-title", "No source matches."),
+    ],
+)
+def test_a_list_with_nothing_to_show_says_so(client, record, url, says):
+    page = client.get(url).content.decode()
+    assert says in page
+    if url.startswith("/claims/"):
+        assert "0 claims." in page
