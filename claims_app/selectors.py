@@ -11,13 +11,18 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
 from django.db.models import (
+    Case,
+    CharField,
     Count,
+    F,
     Prefetch,
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
 from .anchoring import OFFER_SCORE
@@ -145,6 +150,11 @@ def source_get(*, slug: str) -> Source:
     return source
 
 
+def passages_public() -> QuerySet[Passage]:
+    """Passages cited by a published claim."""
+    return Passage.objects.public()
+
+
 def passage_get(*, pk: int) -> Passage:
     passage = Passage.objects.public().select_related("source__publisher").filter(pk=pk).first()
     if passage is None:
@@ -160,8 +170,8 @@ def passage_deleted(*, pk: int) -> DeletedPassage | None:
     return DeletedPassage.objects.filter(pk=pk).first()
 
 
-def renamed_url(*, model, slug: str) -> str | None:
-    """The current address of a public object that once had `slug` (from its history), if any:
+def renamed(*, model, slug: str):
+    """The public object that once had `slug` (from its history) and has another now, if any:
     published URLs never break."""
     past = model.history.filter(slug=slug)
     if model is Claim:
@@ -177,8 +187,14 @@ def renamed_url(*, model, slug: str) -> str | None:
     for pk in past.order_by("-history_date").values_list("id", flat=True)[:20]:
         current = public.filter(pk=pk).first()
         if current is not None:
-            return current.get_absolute_url() if current.slug != slug else None
+            return current if current.slug != slug else None
     return None
+
+
+def renamed_url(*, model, slug: str) -> str | None:
+    """The current address of a public object that once had `slug`, if any."""
+    current = renamed(model=model, slug=slug)
+    return current.get_absolute_url() if current else None
 
 
 def topic_get(*, slug: str) -> Topic:
@@ -206,9 +222,92 @@ def home_summary() -> dict:
         ),
         "actor_count": Actor.objects.public().count(),
         "source_count": Source.objects.public().count(),
-        "newest_disputes": list(_disputes().order_by("-created_at", "-pk")[:8]),
+        "newest_disputes": disputes_newest(limit=8),
         "topics": list(topics_public().order_by("name")),
     }
+
+
+def claims_newest(*, limit: int, topic: Topic | None = None) -> list[Claim]:
+    """The claims published last (of a topic), with who made and who disputed each."""
+    claims = claims_public() if topic is None else claims_public().filter(topics=topic)
+    return list(claims_for_list(claims.order_by("-published_at", "-pk"))[:limit])
+
+
+def disputes_newest(*, limit: int) -> list[Dispute]:
+    """The disputes of published claims recorded last."""
+    return list(_disputes().order_by("-created_at", "-pk")[:limit])
+
+
+def actor_activity(*, actor: Actor, limit: int) -> list[Statement | Dispute]:
+    """The statements and disputes of `actor` recorded last, newest first, mixed."""
+    statements = _statements().filter(actor=actor).order_by("-created_at", "-pk")[:limit]
+    disputes = _disputes().filter(actor=actor).order_by("-created_at", "-pk")[:limit]
+    mixed = sorted([*statements, *disputes], key=lambda item: item.created_at, reverse=True)
+    return mixed[:limit]
+
+
+TIMELINE_MAX = 150  # statements and disputes drawn one by one on an actor's timeline
+
+
+def actor_timeline(*, actor: Actor) -> dict:
+    """When `actor` made and disputed claims: {"rows": [...], "years": None} with a row per
+    statement and dispute (dated by itself, else by its source), if there are at most
+    TIMELINE_MAX; else {"rows": None, "years": [...]}, the count of each role in each year.
+    The count without any date is in "undated"."""
+    when = Coalesce("date", "passage__source__date")
+    precision = Case(
+        When(date__isnull=False, then=F("date_precision")),
+        default=F("passage__source__date_precision"),
+    )
+    fields = ("pk", "claim__slug", "claim__text", "when", "precision")
+    statements = Statement.objects.public().filter(actor=actor).annotate(
+        when=when, precision=precision, role=Value("states", output_field=CharField())
+    )
+    disputes = Dispute.objects.public().filter(actor=actor).annotate(
+        when=when, precision=precision, role=F("kind")
+    )
+    rows = list(
+        statements.order_by()
+        .values(*fields, "role")
+        .union(disputes.order_by().values(*fields, "role"), all=True)
+        .order_by("when")[: TIMELINE_MAX + 1]
+    )
+    if len(rows) <= TIMELINE_MAX:
+        dated = [row for row in rows if row["when"] is not None]
+        return {"rows": dated, "years": None, "undated": len(rows) - len(dated)}
+    years: dict[int | None, dict[str, int]] = {}
+    for role, queryset in (("made", statements), ("disputed", disputes)):
+        counted = (
+            queryset.annotate(year=ExtractYear("when"))
+            .order_by()
+            .values("year")
+            .annotate(n=Count("pk"))
+            .values_list("year", "n")
+        )
+        for year, n in counted:
+            years.setdefault(year, {"made": 0, "disputed": 0})[role] = n
+    undated = years.pop(None, {"made": 0, "disputed": 0})
+    return {
+        "rows": None,
+        "years": [{"year": year, **years[year]} for year in sorted(years)],
+        "undated": undated["made"] + undated["disputed"],
+    }
+
+
+CHART_MAX = 200  # numeric claims a topic's chart draws (the latest stated)
+
+
+def topic_estimates(*, topic: Topic) -> list[Claim]:
+    """The published numeric claims of `topic` (a value, maybe a range), latest first stated
+    first, with their claimants; at most CHART_MAX."""
+    return list(
+        claims_public()
+        .filter(topics=topic, quantity_value__isnull=False)
+        .order_by(F("first_date").desc(nulls_last=True), "-pk")
+        .prefetch_related(
+            Prefetch("statements", queryset=Statement.objects.select_related("actor"))
+        )[:CHART_MAX]
+    )
 
 
 FACET_SIZE = 10

@@ -1,6 +1,8 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
+from .sitemaps import SITEMAPS
 
 
 class SlugConverter:
@@ -41,4 +43,22 @@ urlpatterns = [
     path("passages/<int:pk>.json", views.passage_detail, JSON, name="passage_json"),
     path("topics/<uslug:slug>/", views.topic_detail, name="topic_detail"),
     path("topics/<uslug:slug>.json", views.topic_detail, JSON, name="topic_json"),
+    path("map/", views.claim_map, name="claim_map"),
+    path("feeds/claims.atom", feeds.claims_feed, name="feed_claims"),
+    path("feeds/disputes.atom", feeds.disputes_feed, name="feed_disputes"),
+    path("feeds/actors/<uslug:slug>.atom", feeds.actor_feed, name="feed_actor"),
+    path("feeds/topics/<uslug:slug>.atom", feeds.topic_feed, name="feed_topic"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from . import search, selectors, twins
+from . import jsonld, pictures, search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, Source, Topic
 
@@ -249,16 +250,33 @@ def _detail(request, slug, fmt, *, model, get, template, name, to_json):
 
 
 def claim_detail(request, slug, fmt="html"):
+    def claim_with_pictures(*, slug):
+        claim = selectors.claim_get(slug=slug)
+        if fmt == "html":
+            claim.jsonld = jsonld.script(jsonld.claim_graph(request, claim))
+            claim.dispute_map = pictures.dispute_map(claim)
+            claim.has_counterclaims = any(d.counterclaim for d in claim.disputes.all())
+            claim.preview = _claim_preview(claim)
+        return claim
+
     return _detail(
         request,
         slug,
         fmt,
         model=Claim,
-        get=selectors.claim_get,
+        get=claim_with_pictures,
         template="claims/detail.html",
         name="claim",
         to_json=twins.claim,
     )
+
+
+def _claim_preview(claim) -> str:
+    """What a shared link to a claim says: who made it, who disputed it."""
+    made = ", ".join(actor.name for actor in claim.claimants)
+    disputed = ", ".join(dict.fromkeys(d.actor.name for d in claim.disputes.all()))
+    parts = [f"Made by {made}." if made else "", f"Disputed by {disputed}." if disputed else ""]
+    return " ".join(p for p in parts if p) or claim.text
 
 
 def actor_detail(request, slug, fmt="html"):
@@ -270,6 +288,15 @@ def actor_detail(request, slug, fmt="html"):
         actor.disputed_page = _page(
             request, actor.disputes_public, settings.LIST_PAGE_SIZE, "disputed_page"
         )
+        if fmt == "html":
+            timeline = selectors.actor_timeline(actor=actor)
+            actor.timeline = pictures.actor_timeline_svg(actor, timeline)
+            actor.preview = (
+                f"{actor.description} " if actor.description else ""
+            ) + (
+                f"Claims made: {actor.made_page.paginator.count}. "
+                f"Claims disputed: {actor.disputed_page.paginator.count}."
+            )
         return actor
 
     return _detail(
@@ -288,6 +315,8 @@ def source_detail(request, slug, fmt="html"):
     def source_with_page(*, slug):
         source = selectors.source_get(slug=slug)
         source.claims_page = _page(request, source.claims_cited, settings.LIST_PAGE_SIZE)
+        if fmt == "html":
+            source.preview = _source_preview(source)
         return source
 
     return _detail(
@@ -306,6 +335,9 @@ def topic_detail(request, slug, fmt="html"):
     def topic_with_page(*, slug):
         topic = selectors.topic_get(slug=slug)
         topic.page = _page(request, topic.claims_public, settings.CLAIMS_PAGE_SIZE)
+        if fmt == "html":
+            estimates = selectors.topic_estimates(topic=topic)
+            topic.charts, topic.undated_estimates = pictures.estimates_charts(estimates)
         return topic
 
     return _detail(
@@ -334,4 +366,43 @@ def passage_detail(request, pk, fmt="html"):
         return render(request, "passages/gone.html", {"deleted": deleted}, status=410)
     if fmt == "json":
         return _json(twins.passage(request, passage))
+    # A shared passage link previews its words, and where they are from.
+    passage.preview_title = f"“{passage.quote}”"
+    passage.preview = _source_preview(passage.source, authors=passage.authors)
     return render(request, "passages/detail.html", {"passage": passage})
+
+
+def _source_preview(source, authors=None) -> str:
+    """Where a source is from, in a line: its title, authors, publisher and date."""
+    if authors is None:
+        authors = [authorship.actor for authorship in source.authorships.all()]
+    parts = [source.title, ", ".join(author.name for author in authors)]
+    if source.publisher:
+        parts.append(source.publisher.name)
+    parts.append(source.date_display)
+    return ". ".join(part for part in parts if part) + "."
+
+
+def claim_map(request):
+    """The claims of one page of the claims list (filtered as it is), drawn as a graph."""
+    filterset = ClaimFilter(request.GET, queryset=selectors.claims_public())
+    context = {"filter": filterset, "query": _query_without_page(request)}
+    if not filterset.is_valid():
+        return render(request, "map.html", {**context, "errors": filterset.errors}, status=400)
+    data = filterset.form.cleaned_data
+    rows = selectors.claims_for_list(filterset.qs)
+    try:
+        page = _page(request, rows, settings.CLAIMS_PAGE_SIZE)
+        if data.get("q") and not data.get("ordering") and search.ranks():
+            selectors.claims_page_fetch(page=page, rows=rows)
+    except _BadRequest as bad:
+        return render(request, "map.html", {**context, "errors": bad.errors}, status=400)
+    claims = list(page.object_list)
+    picture = pictures.claims_map(claims) if claims else None
+    return render(request, "map.html", {**context, "page": page, "picture": picture})
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -94,3 +94,9 @@ def query_with(context, param: str, value) -> str:
     if value is not None:
         query[param] = str(value)
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, path: str) -> str:
+    """`path` as an absolute URL on this site."""
+    return context["request"].build_absolute_uri(path)

@@ -1,0 +1,66 @@
+"""The sitemap of every public page: /sitemap.xml is an index of one sitemap a kind of page,
+each paged (?p=2) so that none grows past what a crawler reads. Rows come from the selectors."""
+
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from . import selectors
+
+PAGE_SIZE = 5000  # URLs in one sitemap page; the protocol allows 50,000, crawlers like fewer
+
+
+class _Public(Sitemap):
+    limit = PAGE_SIZE
+
+    def lastmod(self, obj):
+        return obj.updated_at
+
+
+class ClaimSitemap(_Public):
+    def items(self):
+        return selectors.claims_public().order_by("pk").only("slug", "updated_at")
+
+
+class ActorSitemap(_Public):
+    def items(self):
+        return selectors.actors_public().order_by("pk").only("slug", "updated_at")
+
+
+class SourceSitemap(_Public):
+    def items(self):
+        sources = selectors.sources_public().select_related(None).prefetch_related(None)
+        return sources.order_by("pk").only("slug", "updated_at")
+
+
+class PassageSitemap(_Public):
+    def items(self):
+        return selectors.passages_public().order_by("pk").only("pk", "updated_at")
+
+
+class TopicSitemap(Sitemap):
+    limit = PAGE_SIZE
+
+    def items(self):
+        return selectors.topics_public().order_by("pk").only("slug")
+
+
+class PageSitemap(Sitemap):
+    """The pages that are not one object's: the home page, the lists, the map."""
+
+    def items(self):
+        return ["home", "claim_list", "actor_list", "source_list", "claim_map"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "claims": ClaimSitemap,
+    "actors": ActorSitemap,
+    "sources": SourceSitemap,
+    "passages": PassageSitemap,
+    "topics": TopicSitemap,
+}
