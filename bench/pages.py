@@ -73,6 +73,17 @@ def pages(claims: int, passage_id: int) -> list[tuple[str, str]]:
         ("topic", "/topics/topic-3/"),
         ("topic.json", "/topics/topic-3.json"),
         ("home.json", "/index.json"),
+        ("map", "/map/"),
+        ("map of a topic, disputed", "/map/?topic=topic-3&status=disputed"),
+        ("map searched", "/map/?q=prisoners+camps"),
+        ("feed: new claims", "/feeds/claims.atom"),
+        ("feed: new disputes", "/feeds/disputes.atom"),
+        ("feed: an actor", "/feeds/actors/actor-7.atom"),
+        ("feed: a topic", "/feeds/topics/topic-3.atom"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap of claims, page 1", "/sitemap-claims.xml"),
+        ("sitemap of passages, page 2", "/sitemap-passages.xml?p=2"),
+        ("robots.txt", "/robots.txt"),
     ]
 
 

@@ -119,9 +119,11 @@ def wrap(text: str, width: float, max_lines: int) -> list[str]:
 
 
 def _lines(x: float, y: float, lines: list[str], **attrs) -> str:
-    """Lines of text, the first baseline at y."""
+    """Lines of text, the first baseline at y. Each line but the last ends in a space, so
+    that the text reads (and copies) as words, not as "areheld"."""
     spans = "".join(
-        _el("tspan", {"x": f"{x:.1f}", "y": f"{y + i * LINE:.1f}"}, _t(line))
+        _el("tspan", {"x": f"{x:.1f}", "y": f"{y + i * LINE:.1f}"},
+            _t(line + (" " if i < len(lines) - 1 else "")))
         for i, line in enumerate(lines)
     )
     return _el("text", attrs, spans)
@@ -409,7 +411,7 @@ def actor_timeline(
     else:
         desc = "No dated statement or dispute."
     if undated:
-        desc += f" {undated} more without a date are not shown."
+        desc += f" {undated} more without a date {'is' if undated == 1 else 'are'} not shown."
     return _svg(uid, TL_W, TL_H, f"When {name} made and disputed claims", desc, *body)
 
 
@@ -480,11 +482,7 @@ def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeSt
     colour = KIND_STYLES["states"][0]
     for e, t in sorted(zip(estimates, when, strict=True), key=lambda pair: pair[1]):
         cx, cy = x(t), y(e.value)
-        amount = number_display(e.value)
-        if e.value_max is not None:
-            amount += f"–{number_display(e.value_max)}"
-        said = " ".join(p for p in (e.qualifier, amount, unit) if p)
-        label = f"{e.claimants or 'Unattributed'}, {e.when}: {said}"
+        label = _estimate_label(e, unit)
         shapes = [_el("title", None, _t(f"{label}. {e.text}"))]
         if e.value_max is not None:
             shapes.append(_el("line", {"x1": f"{cx:.1f}", "x2": f"{cx:.1f}", "y1": f"{cy:.1f}",
@@ -506,14 +504,15 @@ def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeSt
         shapes.append(_lines(cx + 9, cy + 4, wrap(e.claimants or "Unattributed", 160, 1),
                              **{"class": "point-label", "font-size": FONT - 2}))
         body.append(_el("a", {"href": e.href, "aria-label": label}, *shapes))
-    desc = "; ".join(
-        f"{e.claimants or 'Unattributed'}, {e.when}: "
-        f"{' '.join(p for p in (e.qualifier, number_display(e.value), unit) if p)}"
-        + (f" to {number_display(e.value_max)}" if e.value_max is not None else "")
-        for e in sorted(estimates, key=lambda e: e.date)
-    )
+    desc = "; ".join(_estimate_label(e, unit) for e in sorted(estimates, key=lambda e: e.date))
     title = f"Estimates of {unit} over time" if unit else "Estimates over time"
     return _svg(uid, CH_W, CH_H, title, desc + ".", *body)
+
+
+def _estimate_label(e: Estimate, unit: str) -> str:
+    """"Amnesty International, December 2018: more than 130,000 political prisoners"."""
+    said = " ".join(part for part in (e.figure, unit) if part)
+    return f"{e.claimants or 'Unattributed'}, {e.when}: {said}"
 
 
 def _direction(qualifier: str) -> int:
@@ -594,14 +593,14 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
             ay = actor_y["made"][s.actor_id] + 22
             edges.append(_edge(
                 [(x_left + MAP_NODE_W, ay), (x_mid, cy)], "states",
-                href=s.passage.get_absolute_url() if s.passage_id else None,
+                href=reverse("passage_detail", args=[s.passage_id]),
                 label=f"{s.actor.name} states: {claim.text} (passage #{s.passage_id})",
             ))
         for d in claim.disputes.all():
             ay = actor_y["disputed"][d.actor_id] + 22
             edges.append(_edge(
                 [(x_mid + MAP_NODE_W + 40, cy), (x_right, ay)], d.kind,
-                href=d.passage.get_absolute_url() if d.passage_id else None,
+                href=reverse("passage_detail", args=[d.passage_id]),
                 label=f"{d.actor.name} {d.kind}: {claim.text} (passage #{d.passage_id})",
             ))
         nodes.append(_box(x_mid, claim_y[claim.pk], MAP_NODE_W + 40, 44,

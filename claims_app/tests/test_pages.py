@@ -5,6 +5,7 @@ import re
 import pytest
 
 from claims_app.models import Dispute
+from claims_app.sitemaps import SITEMAPS
 
 from .factories import (
     ActorFactory,
@@ -265,18 +266,30 @@ def test_a_draft_claim_is_invisible_on_every_public_page(client, disputed_claim)
         f"/claims/{disputed_claim.slug}/",
         f"/sources/{disputed_claim.statements.get().passage.source.slug}/",
         f"/actors/{disputed_claim.statements.get().actor.slug}/",
+        "/map/",
+        "/feeds/claims.atom",
+        "/feeds/disputes.atom",
+        f"/feeds/actors/{disputed_claim.statements.get().actor.slug}.atom",
+        "/sitemap.xml",
+        *(f"/sitemap-{section}.xml" for section in SITEMAPS),
     ]
     for url in public_urls:
-        page = _text(client.get(url))
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = _text(response)
         assert "A secret draft claim." not in page, url
         assert "Draft-only" not in page, url
         assert "draft topic" not in page, url
+        assert draft.slug not in page and draft_source.slug not in page, url
+        assert f"/passages/{statement.passage.pk}/" not in page, url
     for url in [
         f"/claims/{draft.slug}/",
         f"/passages/{statement.passage.pk}/",
         f"/sources/{draft_source.slug}/",
         f"/actors/{draft_actor.slug}/",
         f"/topics/{topic.slug}/",
+        f"/feeds/actors/{draft_actor.slug}.atom",
+        f"/feeds/topics/{topic.slug}.atom",
     ]:
         assert client.get(url).status_code == 404, url
     assert client.get(f"/claims/?made_by={draft_actor.slug}").status_code == 400

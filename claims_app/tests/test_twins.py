@@ -2,6 +2,7 @@
 suffix; the same filters; errors in their own format; and a query count that does not grow."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -210,12 +211,22 @@ def _many(claim, n: int):
         "/passages/{passage}.json",
         "/topics/{topic}/",
         "/topics/{topic}.json",
+        "/map/",
+        "/map/?topic={topic}",
+        "/feeds/claims.atom",
+        "/feeds/disputes.atom",
+        "/feeds/actors/{actor}.atom",
+        "/feeds/topics/{topic}.atom",
+        "/sitemap.xml",
+        "/sitemap-claims.xml",
+        "/sitemap-actors.xml",
+        "/sitemap-passages.xml",
     ],
 )
 def test_queries_do_not_grow_with_related_rows(client, url):
     def count(n):
-        claim = ClaimFactory()
-        statement = StatementFactory(claim=claim)
+        claim = ClaimFactory(quantity_value=5)  # charted on its topic's page
+        statement = StatementFactory(claim=claim, date=datetime.date(2020, 1, 1))
         source = _many(claim, n)
         for i in range(n):  # and as many claims on the actor's, source's and topic's pages
             other = StatementFactory(

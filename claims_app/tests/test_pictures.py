@@ -1,0 +1,304 @@
+"""The pictures drawn on the server: each is SVG that parses as XML, is named and described for
+those who cannot see it, and shows (and links) what the record holds, drafts left out."""
+
+import datetime
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from claims_app import pictures, selectors
+from claims_app.models import Dispute
+
+from .factories import (
+    ActorFactory,
+    ClaimFactory,
+    DisputeFactory,
+    PassageFactory,
+    StatementFactory,
+    TopicFactory,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svgs(response) -> list[ET.Element]:
+    """Every <svg> of a page, parsed as XML (which fails on anything left unescaped)."""
+    assert response.status_code == 200
+    html = response.content.decode()
+    return [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
+
+
+def _links(svg: ET.Element) -> dict[str, str]:
+    """href -> aria-label of every link in the picture."""
+    return {a.get("href"): a.get("aria-label") for a in svg.iter(f"{SVG}a")}
+
+
+def _texts(svg: ET.Element) -> str:
+    return " ".join("".join(t.itertext()) for t in svg.iter(f"{SVG}text"))
+
+
+def _accessible(svg: ET.Element) -> tuple[str, str]:
+    """The picture's title and description, as assistive technology finds them."""
+    title = svg.find(f"{SVG}title")
+    desc = svg.find(f"{SVG}desc")
+    assert svg.get("aria-labelledby") == title.get("id")
+    assert svg.get("aria-describedby") == desc.get("id")
+    return title.text, desc.text
+
+
+# --- a claim's dispute map -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_dispute_map_shows_claimants_disputants_and_links_each_edge_to_its_passage(
+    client, disputed_claim
+):
+    statement, dispute = disputed_claim.statements.get(), disputed_claim.disputes.get()
+    (svg,) = _svgs(client.get(f"/claims/{disputed_claim.slug}/"))
+    title, desc = _accessible(svg)
+    assert title == "Who made this claim and who disputed it"
+    assert "Made by: The Committee." in desc
+    assert "Disputed by: The Critic (questions)." in desc
+    links = _links(svg)
+    assert links[f"/passages/{statement.passage.pk}/"].startswith("The Committee states it")
+    assert links[f"/passages/{dispute.passage.pk}/"].startswith("The Critic questions it")
+    assert links[f"/actors/{statement.actor.slug}/"] == "The Committee"
+    assert links[f"/actors/{dispute.actor.slug}/"] == "The Critic"
+    texts = _texts(svg)
+    assert "states" in texts and "questions" in texts  # the edges' labels
+    assert "More than 130,000 people are held" in texts  # the claim, in the middle
+
+
+@pytest.mark.django_db
+def test_a_counterclaim_is_drawn_as_a_claim_once_published(client, disputed_claim):
+    dispute = disputed_claim.disputes.get()
+    counter = ClaimFactory(text="The camps hold far fewer.", published=False)
+    Dispute.objects.filter(pk=dispute.pk).update(counterclaim=counter)
+    (svg,) = _svgs(client.get(f"/claims/{disputed_claim.slug}/"))
+    assert f"/claims/{counter.slug}/" not in _links(svg)
+    assert "far fewer" not in ET.tostring(svg, encoding="unicode")
+    counter.publish()
+    (svg,) = _svgs(client.get(f"/claims/{disputed_claim.slug}/"))
+    assert _links(svg)[f"/claims/{counter.slug}/"] == "Counterclaim: The camps hold far fewer."
+    assert "rests on" in _texts(svg)
+    assert "Counterclaims: The camps hold far fewer." in _accessible(svg)[1]
+
+
+# --- an actor's timeline ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_actor_timeline_has_a_dot_for_each_claim_made_and_disputed(client, disputed_claim):
+    critic = disputed_claim.disputes.get().actor
+    made = StatementFactory(actor=critic, date=datetime.date(2019, 5, 1))
+    dispute = disputed_claim.disputes.get()
+    dispute.date = datetime.date(2023, 9, 6)
+    dispute.save()
+    draft = ClaimFactory(text="A secret draft claim.", published=False)
+    StatementFactory(claim=draft, actor=critic, date=datetime.date(2021, 1, 1))
+    (svg,) = _svgs(client.get(f"/actors/{critic.slug}/"))
+    title, desc = _accessible(svg)
+    assert title == "When The Critic made and disputed claims"
+    assert desc == "1 claim made and 1 disputed, from 1 May 2019 to 6 September 2023."
+    links = _links(svg)
+    assert links == {
+        f"/claims/{made.claim.slug}/#statement-{made.pk}": (
+            f"1 May 2019: The Critic states: {made.claim.text}"
+        ),
+        f"/claims/{disputed_claim.slug}/#dispute-{dispute.pk}": (
+            f"6 September 2023: The Critic questions: {disputed_claim.text}"
+        ),
+    }
+    assert [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick"] == [
+        str(year) for year in range(2019, 2025)
+    ]
+    # The links land on the statement and the dispute, on the claim's page.
+    claim_page = client.get(f"/claims/{disputed_claim.slug}/").content.decode()
+    assert f'id="dispute-{dispute.pk}"' in claim_page
+
+
+@pytest.mark.django_db
+def test_an_undated_statement_is_dated_by_its_source_or_counted_apart(client):
+    actor = ActorFactory(name="Speaker")
+    dated_by_source = PassageFactory()
+    dated_by_source.source.date = datetime.date(2018, 12, 1)
+    dated_by_source.source.date_precision = "month"
+    dated_by_source.source.save()
+    StatementFactory(actor=actor, passage=dated_by_source)
+    StatementFactory(actor=actor)  # no date anywhere
+    (svg,) = _svgs(client.get(f"/actors/{actor.slug}/"))
+    assert _accessible(svg)[1] == (
+        "1 claim made and 0 disputed, from December 2018 to December 2018. "
+        "1 more without a date is not shown."
+    )
+
+
+@pytest.mark.django_db
+def test_a_busy_actor_timeline_counts_each_year(client, settings, monkeypatch):
+    monkeypatch.setattr(selectors, "TIMELINE_MAX", 3)
+    actor = ActorFactory(name="Busy")
+    for year in (2019, 2019, 2020):
+        StatementFactory(actor=actor, date=datetime.date(year, 1, 1))
+    DisputeFactory(actor=actor, date=datetime.date(2020, 6, 1))
+    StatementFactory(actor=actor)  # undated
+    (svg,) = _svgs(client.get(f"/actors/{actor.slug}/"))
+    assert _accessible(svg)[1] == (
+        "2019: 2 made, 0 disputed; 2020: 1 made, 1 disputed. 1 more without a date is not shown."
+    )
+    links = _links(svg)
+    assert links[f"/claims/?made_by={actor.slug}&since=2019-01-01&until=2019-12-31"] == (
+        "2019: Busy made 2 claims"
+    )
+    assert links[f"/claims/?disputed_by={actor.slug}&since=2020-01-01&until=2020-12-31"] == (
+        "2020: Busy disputed 1 claim"
+    )
+
+
+# --- a topic's chart of numeric claims -------------------------------------------------------
+
+
+@pytest.fixture
+def estimates(db):
+    """Three published estimates of one quantity, one undated, and a draft one."""
+    topic = TopicFactory(name="political prisoners")
+
+    def estimate(text, actor, value, date, precision="day", **quantity):
+        claim = ClaimFactory(
+            text=text,
+            quantity_value=Decimal(value),
+            quantity_unit="political prisoners",
+            **quantity,
+        )
+        claim.topics.add(topic)
+        StatementFactory(
+            claim=claim, actor=ActorFactory(name=actor), date=date, date_precision=precision
+        )
+        return claim
+
+    estimate("More than 130,000 are held.", "Amnesty", 130000, datetime.date(2018, 12, 1),
+             precision="month", quantity_qualifier="more than")
+    estimate("Between 80,000 and 120,000 are held.", "Researchers", 80000,
+             datetime.date(2014, 2, 7), quantity_value_max=Decimal(120000))
+    estimate("Up to 200,000 are held.", "A defector", 200000, datetime.date(2011, 5, 1),
+             quantity_qualifier="up to")
+    estimate("An undated estimate.", "Nobody dated", 5, None)
+    draft = estimate("A secret draft estimate.", "Draft-only", 999999, datetime.date(2020, 1, 1))
+    draft.unpublish()
+    return topic
+
+
+def test_a_topic_charts_its_numeric_claims_over_time(client, estimates):
+    response = client.get(f"/topics/{estimates.slug}/")
+    (svg,) = _svgs(response)
+    title, desc = _accessible(svg)
+    assert title == "Estimates of political prisoners over time"
+    assert desc == (
+        "A defector, 1 May 2011: up to 200,000 political prisoners; "
+        "Researchers, 7 February 2014: 80,000–120,000 political prisoners; "
+        "Amnesty, December 2018: more than 130,000 political prisoners."
+    )
+    labels = sorted(_links(svg).values())
+    assert labels == [
+        "A defector, 1 May 2011: up to 200,000 political prisoners",
+        "Amnesty, December 2018: more than 130,000 political prisoners",
+        "Researchers, 7 February 2014: 80,000–120,000 political prisoners",
+    ]
+    assert len(list(svg.iter(f"{SVG}circle"))) == 3
+    assert len([ln for ln in svg.iter(f"{SVG}line") if ln.get("class") == "range"]) == 1
+    assert len(list(svg.iter(f"{SVG}polyline"))) == 2  # arrows: a floor and a ceiling
+    page = response.content.decode()
+    assert "999,999" not in page and "Draft-only" not in page
+    assert "1 numeric claim without a date is not charted." in page
+    # The same figures, as a table.
+    assert "<td>Researchers</td><td class=\"number\">80,000–120,000</td>" in page
+
+
+def test_the_chart_scale_covers_every_value(estimates, client):
+    (svg,) = _svgs(client.get(f"/topics/{estimates.slug}/"))
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick"]
+    assert ticks[:5] == ["0", "50,000", "100,000", "150,000", "200,000"]
+    assert ticks[5:] == ["2011", "2012", "2013", "2014", "2015", "2016", "2017", "2018", "2019"]
+
+
+@pytest.mark.django_db
+def test_a_topic_without_numbers_draws_no_chart(client, disputed_claim):
+    topic = TopicFactory(name="camps")
+    disputed_claim.topics.add(topic)
+    assert _svgs(client.get(f"/topics/{topic.slug}/")) == []
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_map_draws_the_claims_the_list_would_show(client, disputed_claim):
+    topic = TopicFactory(name="camps")
+    disputed_claim.topics.add(topic)
+    other = StatementFactory(actor=ActorFactory(name="Elsewhere")).claim
+    draft = ClaimFactory(text="A secret draft claim.", published=False)
+    draft.topics.add(topic)
+    StatementFactory(claim=draft, actor=ActorFactory(name="Draft-only actor"))
+
+    (svg,) = _svgs(client.get("/map/"))
+    links = _links(svg)
+    assert f"/claims/{disputed_claim.slug}/" in links and f"/claims/{other.slug}/" in links
+    assert "A secret draft claim." not in ET.tostring(svg, encoding="unicode")
+    assert "Draft-only" not in ET.tostring(svg, encoding="unicode")
+
+    (svg,) = _svgs(client.get(f"/map/?topic={topic.slug}"))
+    title, desc = _accessible(svg)
+    assert desc.startswith("1 claim, 1 claimant and 1 disputant. ")
+    assert f"“{disputed_claim.text}”: made by The Committee; disputed by The Critic." in desc
+    links = _links(svg)
+    assert f"/claims/{other.slug}/" not in links
+    statement, dispute = disputed_claim.statements.get(), disputed_claim.disputes.get()
+    assert links[f"/passages/{statement.passage.pk}/"].startswith("The Committee states:")
+    assert links[f"/passages/{dispute.passage.pk}/"].startswith("The Critic questions:")
+
+
+@pytest.mark.django_db
+def test_a_bad_map_filter_is_a_400_and_an_empty_one_says_so(client, disputed_claim):
+    response = client.get("/map/?since=yesterday")
+    assert response.status_code == 400
+    assert "Enter a valid date." in response.content.decode()
+    assert client.get("/map/?page=9").status_code == 404
+    response = client.get("/map/?q=nothing+like+this")
+    assert "No claims match these filters." in response.content.decode()
+    assert _svgs(response) == []
+
+
+@pytest.mark.django_db
+def test_the_map_pages_like_the_claims_list(client, settings):
+    settings.CLAIMS_PAGE_SIZE = 2
+    for n in range(3):
+        ClaimFactory(text=f"Claim {n}.")
+    page = client.get("/map/?page=2").content.decode()
+    assert "3 claims, 3–3 drawn here." in page
+    assert 'rel="prev" href="?page=1"' in page
+
+
+# --- pure parts ------------------------------------------------------------------------------
+
+
+@given(st.text(max_size=300), st.integers(min_value=40, max_value=400), st.integers(1, 6))
+def test_wrapped_lines_fit_and_keep_the_words(text, width, max_lines):
+    lines = pictures.wrap(text, width, max_lines)
+    assert 1 <= len(lines) <= max_lines
+    assert all(pictures._width(line) <= width for line in lines)
+    if not lines[-1].endswith("…"):
+        assert "".join("".join(lines).split()) == "".join(text.split())
+
+
+def test_nice_ticks_are_round_and_cover_the_range():
+    assert pictures.nice_ticks(0, 130000) == [0, 50000, 100000, 150000]
+    assert pictures.nice_ticks(0, 7) == [0, 2, 4, 6, 8]
+    assert pictures.nice_ticks(0, 0) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def test_a_wide_script_takes_more_room():
+    assert pictures._width("김정은") > pictures._width("Kim")
+    assert pictures.wrap("김정은 국무위원장이 말했다", 60, 2) == ["김정은", "국무위원…"]
