@@ -3,6 +3,7 @@ list of 100,000 claims need not work them out for every row on every request.
 
 - a claim's `status`, `dispute_count` and `first_date` (+ precision), from its statements and
   disputes;
+- a passage's `is_public` (a published claim's statement or dispute cites it);
 - a source's `passage_count` (passages that published claims cite) and `claim_count` (published
   claims citing it); it is public when it has a public passage;
 - an actor's `is_public`, `made_count` and `disputed_count`;
@@ -93,6 +94,18 @@ def claim_values(apps=None) -> dict:
         "first_date_precision": Coalesce(
             Subquery(first_stated.values("stated_precision")[:1]), Value("day")
         ),
+    }
+
+
+def passage_values(apps=None) -> dict:
+    m = _models(apps)
+    cited = Q(
+        Exists(m.Statement.objects.filter(passage=OuterRef("pk"), claim__published=True))
+    ) | Q(Exists(m.Dispute.objects.filter(passage=OuterRef("pk"), claim__published=True)))
+    return {
+        "is_public": Case(
+            When(cited, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
     }
 
 
@@ -214,6 +227,7 @@ def derived_refresh(
             )
         )
     if sources:
+        m.Passage.objects.filter(source__in=sources).update(**passage_values(apps))
         m.Source.objects.filter(pk__in=sources).update(**source_values(apps))
         actors |= _ids(
             m.Source.objects.filter(pk__in=sources).values_list("publisher_id", flat=True)
@@ -244,6 +258,7 @@ def derived_refresh_all(*, apps=None) -> None:
             for model in tables:
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     m.Claim.objects.update(**claim_values(apps))
+    m.Passage.objects.update(**passage_values(apps))
     m.Source.objects.update(**source_values(apps))
     m.Actor.objects.update(**actor_values(apps))
     m.Topic.objects.update(**topic_values(apps))
@@ -255,6 +270,7 @@ def derived_stale(*, apps=None) -> list[str]:
     stale = []
     for model, values in (
         (m.Claim, claim_values(apps)),
+        (m.Passage, passage_values(apps)),
         (m.Source, source_values(apps)),
         (m.Actor, actor_values(apps)),
         (m.Topic, topic_values(apps)),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.http.request import split_domain_port
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
@@ -37,14 +39,14 @@ class _Feed(Feed):
     def __init__(self, request):
         super().__init__()
         self.request = request
-        self.host = request.get_host().split(":")[0]
+        self.domain = _id_domain(request)
 
     def _absolute(self, path: str) -> str:
         return self.request.build_absolute_uri(path)
 
     def _tag(self, kind: str, pk: int) -> str:
         """A permanent id for an entry (RFC 4151), which a renamed slug does not change."""
-        return f"tag:{self.host},2026:{kind}/{pk}"
+        return f"tag:{self.domain},2026:{kind}/{pk}"
 
     # Titles and summaries reach the XML through here (names and categories clean themselves).
     def item_title(self, item):
@@ -55,6 +57,19 @@ class _Feed(Feed):
 
     def item_guid_is_permalink(self, item):
         return False
+
+
+_DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+
+
+def _id_domain(request) -> str:
+    """The domain in the entries' tag URIs: settings.FEED_ID_DOMAIN, so that an entry keeps its
+    id whatever name the site is reached by; else the request's host name, if it is a domain
+    name (an IP address in brackets is not)."""
+    if settings.FEED_ID_DOMAIN:
+        return settings.FEED_ID_DOMAIN
+    domain, _ = split_domain_port(request.get_host())
+    return domain if _DNS_NAME.match(domain) else "localhost"
 
 
 def _claim_summary(claim: Claim) -> str:

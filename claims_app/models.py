@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -380,11 +380,9 @@ class PassageQuerySet(models.QuerySet):
         return self.filter(source=source, start=start, end=end, changed=False)
 
     def public(self):
-        """Passages cited by a statement or dispute of a published claim."""
-        return self.filter(
-            Exists(Statement.objects.public().filter(passage=OuterRef("pk")))
-            | Exists(Dispute.objects.public().filter(passage=OuterRef("pk")))
-        )
+        """Passages cited by a statement or dispute of a published claim (`is_public`, kept by
+        derived.py)."""
+        return self.filter(is_public=True)
 
 
 class Passage(Timestamped):
@@ -409,12 +407,15 @@ class Passage(Timestamped):
         "keeps the words as cited, start and end hold the best current match.",
     )
     match_score = models.FloatField(default=1.0, editable=False)
+    # Derived (derived.py): cited by a published claim.
+    is_public = models.BooleanField(default=False, editable=False)
 
     history = HistoricalRecords()
     objects = PassageQuerySet.as_manager()
 
     class Meta:
         ordering = ["source", "start", "end"]
+        indexes = [models.Index(fields=["id"], condition=Q(is_public=True), name="passage_public")]
         constraints = [
             models.CheckConstraint(condition=Q(start__gte=0), name="passage_start_not_negative"),
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="passage_end_after_start"),

@@ -9,6 +9,7 @@ name and quote is escaped on its way in (`_t`, `_el`), so the output is well-for
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import math
 import unicodedata
@@ -276,19 +277,20 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten."""
-    if high <= low:
-        high = low + 1
+    """Round tick values covering [low, high]: steps of 1, 2, 2.5 or 5 times a power of ten.
+    At least two, always distinct, whatever the values (one value, or two that floating point
+    cannot tell apart, get a range around them)."""
+    scale = max(abs(low), abs(high))
+    if high - low <= max(scale * 1e-9, 1e-6):  # quantities have six decimals at most
+        high = low + (scale * 0.1 if scale >= 1e-5 else 1.0)
     raw = (high - low) / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value < high + step * 0.999:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
+    steps = max(math.ceil((high - first) / step), 1)
+    if first + steps * step < high:  # rounding
+        steps += 1
+    return [round(first + i * step, 10) for i in range(steps + 1)]
 
 
 def number_display(value: float) -> str:
@@ -298,9 +300,9 @@ def number_display(value: float) -> str:
 
 
 def _year_fraction(date: datetime.date) -> float:
-    start = datetime.date(date.year, 1, 1)
-    length = (datetime.date(date.year + 1, 1, 1) - start).days
-    return date.year + (date - start).days / length
+    """The date as a year and a fraction of it (any year a date can hold, 9999 included)."""
+    length = 366 if calendar.isleap(date.year) else 365
+    return date.year + (date.timetuple().tm_yday - 1) / length
 
 
 def _year_ticks(low: float, high: float) -> list[int]:
@@ -332,7 +334,23 @@ class YearCount:
     href_disputed: str
 
 
-TL_W, TL_H = 760, 210
+TL_W = 760
+DOT_R, DOT_STEP = 6, 14  # a dot's radius, and the distance between two dots' centres
+
+
+def _stack(xs: list[float]) -> list[int]:
+    """For dots at `xs` (ascending), the level of each: the lowest at which it overlaps no
+    dot already placed, so that every dot can be seen and clicked."""
+    ends: list[float] = []  # per level, the x of its last dot
+    levels = []
+    for cx in xs:
+        level = next((i for i, end in enumerate(ends) if cx - end >= DOT_STEP), len(ends))
+        if level == len(ends):
+            ends.append(cx)
+        else:
+            ends[level] = cx
+        levels.append(level)
+    return levels
 
 
 def actor_timeline(
@@ -342,48 +360,56 @@ def actor_timeline(
     """When `name` made claims (dots above the line) and disputed them (below): a dot per
     statement or dispute, linked to the claim; or, with too many to draw one by one, a bar of
     each year's count, linked to the claims list filtered to that year."""
-    axis_y = TL_H / 2
-    left, right = 50, TL_W - 30
-    dates = [_year_fraction(m.date) for m in moments] if moments else []
-    if years:
-        dates = [y.year for y in years] + [y.year + 1 for y in years]
+    left, right = 64, TL_W - 30
+    moments = sorted(moments or [], key=lambda m: m.date)
+    when = [_year_fraction(m.date) for m in moments]
+    dates = when or [y.year for y in years or ()] + [y.year + 1 for y in years or ()]
     low, high = (min(dates), max(dates)) if dates else (2000, 2001)
-    if high - low < 1:
-        low, high = math.floor(low), math.floor(low) + 1
+    if high - low < 1:  # at least a year wide, from the start of one
+        low = math.floor(low)
+        high = max(high, low + 1)
     ticks = _year_ticks(low, high)
     low, high = min(low, ticks[0]), max(high, ticks[-1])
 
     def x(value: float) -> float:
         return left + (value - low) / (high - low) * (right - left)
 
+    placed = []  # (moment, cx, level)
+    lane_levels = 4
+    for made in (True, False):
+        lane = [(m, x(t)) for m, t in zip(moments, when, strict=True)
+                if (m.role == "states") == made]
+        levels = _stack([cx for _, cx in lane])
+        placed += [(m, cx, level) for (m, cx), level in zip(lane, levels, strict=True)]
+        lane_levels = max(lane_levels, max(levels, default=0) + 1)
+    lane_h = lane_levels * DOT_STEP + 12
+    axis_y = lane_h + 8
+    height = axis_y + lane_h + 24
+
     body = [
         _el("line", {"x1": left, "x2": right, "y1": axis_y, "y2": axis_y, "stroke": "#555",
                      "class": "axis"}),
-        _el("text", {"x": 4, "y": axis_y - 60, "class": "lane-label", "font-size": FONT - 1},
-            _t("made")),
-        _el("text", {"x": 4, "y": axis_y + 66, "class": "lane-label", "font-size": FONT - 1},
-            _t("disputed")),
+        _el("text", {"x": 4, "y": axis_y - 8, "class": "lane-label", "font-size": FONT - 1},
+            _t("made ↑")),
+        _el("text", {"x": 4, "y": axis_y + 18, "class": "lane-label", "font-size": FONT - 1},
+            _t("disputed ↓")),
     ]
     for year in ticks:
         body.append(_el("line", {"x1": f"{x(year):.1f}", "x2": f"{x(year):.1f}",
-                                 "y1": axis_y - 4, "y2": axis_y + 4, "stroke": "#555"}))
-        body.append(_el("text", {"x": f"{x(year):.1f}", "y": TL_H - 6, "text-anchor": "middle",
-                                 "class": "tick", "font-size": FONT - 2}, _t(year)))
-    if moments:
-        stacks: dict[tuple[int, bool], int] = {}
-        for m in sorted(moments, key=lambda m: m.date):
-            made = m.role == "states"
-            cx = x(_year_fraction(m.date))
-            slot = (round(cx / 10), made)  # dots that would overlap stack outwards
-            level = stacks.get(slot, 0)
-            stacks[slot] = level + 1
-            cy = axis_y - 16 - (level % 6) * 13 if made else axis_y + 16 + (level % 6) * 13
-            colour, _ = KIND_STYLES.get(m.role, KIND_STYLES["states"])
-            label = f"{m.when}: {name} {m.role}: {m.text}"
-            body.append(_el("a", {"href": m.href, "aria-label": label},
-                            _el("title", None, _t(label)),
-                            _el("circle", {"cx": f"{cx:.1f}", "cy": f"{cy:.1f}", "r": 6,
-                                           "fill": colour, "class": f"dot dot-{m.role}"})))
+                                 "y1": axis_y - 4, "y2": axis_y + 4, "stroke": "#555",
+                                 "class": "axis"}))
+        body.append(_el("text", {"x": f"{x(year):.1f}", "y": height - 6,
+                                 "text-anchor": "middle", "class": "tick",
+                                 "font-size": FONT - 2}, _t(year)))
+    for m, cx, level in placed:
+        offset = DOT_R + 6 + level * DOT_STEP
+        cy = axis_y - offset if m.role == "states" else axis_y + offset
+        colour, _ = KIND_STYLES.get(m.role, KIND_STYLES["states"])
+        label = f"{m.when}: {name} {m.role}: {m.text}"
+        body.append(_el("a", {"href": m.href, "aria-label": label},
+                        _el("title", None, _t(label)),
+                        _el("circle", {"cx": f"{cx:.1f}", "cy": f"{cy:.1f}", "r": DOT_R,
+                                       "fill": colour, "class": f"dot dot-{m.role}"})))
     for y in years or ():
         band = (x(y.year + 1) - x(y.year)) * 0.7
         peak = max(max(c.made, c.disputed) for c in years) or 1
@@ -391,7 +417,7 @@ def actor_timeline(
                                       (y.disputed, False, y.href_disputed, "disputed")):
             if not count:
                 continue
-            h = count / peak * (axis_y - 30)
+            h = count / peak * (lane_h - 10)
             top = axis_y - h if up else axis_y
             label = f"{y.year}: {name} {role} {count} claim{'s' if count != 1 else ''}"
             colour = KIND_STYLES["states" if up else "denies"][0]
@@ -412,7 +438,7 @@ def actor_timeline(
         desc = "No dated statement or dispute."
     if undated:
         desc += f" {undated} more without a date {'is' if undated == 1 else 'are'} not shown."
-    return _svg(uid, TL_W, TL_H, f"When {name} made and disputed claims", desc, *body)
+    return _svg(uid, TL_W, height, f"When {name} made and disputed claims", desc, *body)
 
 
 # --- a topic's numeric claims ----------------------------------------------------------------
@@ -448,8 +474,9 @@ CH_LEFT, CH_RIGHT, CH_TOP, CH_BOTTOM = 80, 180, 20, 40
 def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeString:
     """The estimates of one quantity over time: a dot for a value, a bar for a range, an arrow
     for "more than" or "up to"; each linked to its claim and labelled with its claimants."""
-    values = [e.value for e in estimates] + [e.value_max for e in estimates if e.value_max]
-    y_ticks = nice_ticks(min(0, min(values)), max(values))
+    values = [e.value for e in estimates]
+    values += [e.value_max for e in estimates if e.value_max is not None]
+    y_ticks = nice_ticks(min(0, min(values)), max(0, max(values)))
     low_v, high_v = y_ticks[0], y_ticks[-1]
     when = [_year_fraction(e.date) for e in estimates]
     x_ticks = _year_ticks(min(when), max(when) if max(when) > min(when) else min(when) + 1)
@@ -480,8 +507,13 @@ def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeSt
     body.append(_el("text", {"x": 6, "y": 12, "class": "unit", "font-size": FONT - 1},
                     _t(unit or "value")))
     colour = KIND_STYLES["states"][0]
+    taken: set[tuple[int, int]] = set()  # where a point is already drawn
+    labels: list[tuple[float, float, float]] = []  # (x, y, width) of each label drawn
     for e, t in sorted(zip(estimates, when, strict=True), key=lambda pair: pair[1]):
         cx, cy = x(t), y(e.value)
+        while (round(cx / 8), round(cy / 8)) in taken:  # the same figure, the same date
+            cx += 10
+        taken.add((round(cx / 8), round(cy / 8)))
         label = _estimate_label(e, unit)
         shapes = [_el("title", None, _t(f"{label}. {e.text}"))]
         if e.value_max is not None:
@@ -490,7 +522,7 @@ def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeSt
                                        "stroke-width": 6, "stroke-linecap": "round",
                                        "class": "range"}))
         shapes.append(_el("circle", {"cx": f"{cx:.1f}", "cy": f"{cy:.1f}", "r": 5,
-                                     "fill": colour, "class": "dot"}))
+                                     "fill": colour, "class": "dot dot-estimate"}))
         direction = _direction(e.qualifier)
         if direction:  # an open end: an arrow the way the value may go
             tip = cy - 16 * direction
@@ -500,9 +532,16 @@ def estimates_chart(unit: str, estimates: list[Estimate], *, uid: str) -> SafeSt
                 "fill": "none", "stroke": colour, "stroke-width": 2, "class": "open-end"}))
             shapes.append(_el("line", {"x1": f"{cx:.1f}", "x2": f"{cx:.1f}", "y1": f"{cy:.1f}",
                                        "y2": f"{tip:.1f}", "stroke": colour,
-                                       "stroke-width": 2}))
-        shapes.append(_lines(cx + 9, cy + 4, wrap(e.claimants or "Unattributed", 160, 1),
-                             **{"class": "point-label", "font-size": FONT - 2}))
+                                       "stroke-width": 2, "class": "open-end"}))
+        # A label that would cover another is left out: the point's tooltip, its link's name
+        # and the table under the chart all still say who.
+        name = wrap(e.claimants or "Unattributed", 160, 1)
+        width = _width(name[0]) * (FONT - 2) / FONT
+        if not any(abs(cy - ly) < 14 and cx < lx + lw + 4 and lx < cx + width + 13
+                   for lx, ly, lw in labels):
+            labels.append((cx + 9, cy, width))
+            shapes.append(_lines(cx + 9, cy + 4, name,
+                                 **{"class": "point-label", "font-size": FONT - 2}))
         body.append(_el("a", {"href": e.href, "aria-label": label}, *shapes))
     desc = "; ".join(_estimate_label(e, unit) for e in sorted(estimates, key=lambda e: e.date))
     title = f"Estimates of {unit} over time" if unit else "Estimates over time"
@@ -586,8 +625,13 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
 
     claim_y = {claim.pk: y_of(i, len(claims)) for i, claim in enumerate(claims)}
     actor_y = {role: _near(pks, sides[role], claim_y, height) for role, pks in order.items()}
+    # In reading (and tabbing) order: each claim, then the statements and disputes of it; the
+    # actors last. (Edges meet the boxes at their sides, so none is hidden under a box.)
     edges, nodes = [], []
-    for claim in claims:
+    for claim in sorted(claims, key=lambda c: claim_y[c.pk]):
+        edges.append(_box(x_mid, claim_y[claim.pk], MAP_NODE_W + 40, 44,
+                          wrap(claim.text, MAP_NODE_W + 20, 2), css="node-claim",
+                          href=claim.get_absolute_url(), label=claim.text))
         cy = claim_y[claim.pk] + 22
         for s in claim.statements.all():
             ay = actor_y["made"][s.actor_id] + 22
@@ -603,9 +647,6 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
                 href=reverse("passage_detail", args=[d.passage_id]),
                 label=f"{d.actor.name} {d.kind}: {claim.text} (passage #{d.passage_id})",
             ))
-        nodes.append(_box(x_mid, claim_y[claim.pk], MAP_NODE_W + 40, 44,
-                          wrap(claim.text, MAP_NODE_W + 20, 2), css="node-claim",
-                          href=claim.get_absolute_url(), label=claim.text))
     for role, x in (("made", x_left), ("disputed", x_right)):
         for pk in order[role]:
             actor = sides[role][pk][0]
@@ -684,26 +725,26 @@ def actor_timeline_svg(actor, data: dict) -> SafeString:
 CHART_UNITS = 6  # charts on a topic page at most: one a unit, the most used units
 
 
-def estimates_charts(claims: list) -> tuple[list[tuple[str, SafeString, list[Estimate]]], int]:
-    """One chart a unit of the numeric claims `claims` (from `selectors.topic_estimates`), with
+def estimates_charts(rows: list[dict]) -> tuple[list[tuple[str, SafeString, list[Estimate]]], int]:
+    """One chart a unit of the numeric claims `rows` (from `selectors.topic_estimates`), with
     the estimates drawn; and how many were left out for want of a date."""
     by_unit: dict[str, list[Estimate]] = {}
     undated = 0
-    for claim in claims:
-        if claim.first_date is None:
+    for row in rows:
+        if row["first_date"] is None:
             undated += 1
             continue
-        by_unit.setdefault(claim.quantity_unit, []).append(
+        value_max = row["quantity_value_max"]
+        by_unit.setdefault(row["quantity_unit"], []).append(
             Estimate(
-                value=float(claim.quantity_value),
-                value_max=None if claim.quantity_value_max is None
-                else float(claim.quantity_value_max),
-                qualifier=claim.quantity_qualifier,
-                date=claim.first_date,
-                when=claim.first_date_display,
-                claimants=", ".join(actor.name for actor in claim.claimants),
-                text=claim.text,
-                href=claim.get_absolute_url(),
+                value=float(row["quantity_value"]),
+                value_max=None if value_max is None else float(value_max),
+                qualifier=row["quantity_qualifier"],
+                date=row["first_date"],
+                when=partial_date_display(row["first_date"], row["first_date_precision"]),
+                claimants=", ".join(row["claimants"]),
+                text=row["text"],
+                href=reverse("claim_detail", args=[row["slug"]]),
             )
         )
     units = sorted(by_unit, key=lambda unit: (-len(by_unit[unit]), unit))[:CHART_UNITS]
@@ -713,3 +754,16 @@ def estimates_charts(claims: list) -> tuple[list[tuple[str, SafeString, list[Est
         for i, unit in enumerate(units)
     ]
     return charts, undated
+
+
+def legend_key(kind: str) -> SafeString:
+    """A short line drawn as the edges of `kind` are, for a legend (decorative: the legend's
+    words say the kind)."""
+    colour, dash = KIND_STYLES[kind]
+    return mark_safe(
+        _el("svg", {"xmlns": "http://www.w3.org/2000/svg", "viewBox": "0 0 32 12",
+                    "aria-hidden": "true", "focusable": "false", "class": "picture"},
+            _el("line", {"x1": 0, "x2": 32, "y1": 6, "y2": 6, "stroke": colour,
+                         "stroke-width": 2, "stroke-dasharray": dash,
+                         "class": f"edge edge-{kind}"}))
+    )

@@ -155,6 +155,11 @@ def passages_public() -> QuerySet[Passage]:
     return Passage.objects.public()
 
 
+def passages_public_count() -> int:
+    """How many public passages there are, summed from the sources' stored counts."""
+    return Source.objects.public().aggregate(n=Coalesce(Sum("passage_count"), 0))["n"]
+
+
 def passage_get(*, pk: int) -> Passage:
     passage = Passage.objects.public().select_related("source__publisher").filter(pk=pk).first()
     if passage is None:
@@ -294,20 +299,38 @@ def actor_timeline(*, actor: Actor) -> dict:
     }
 
 
-CHART_MAX = 200  # numeric claims a topic's chart draws (the latest stated)
+CHART_MAX = 100  # numeric claims a topic's chart draws (the latest stated)
 
 
-def topic_estimates(*, topic: Topic) -> list[Claim]:
+def topic_estimates(*, topic: Topic) -> tuple[list[dict], bool]:
     """The published numeric claims of `topic` (a value, maybe a range), latest first stated
-    first, with their claimants; at most CHART_MAX."""
-    return list(
+    first, undated last, each with the names of its claimants; at most CHART_MAX, and whether
+    there were more. Plain rows: a chart needs a few fields of each, not whole claims."""
+    rows = list(
         claims_public()
         .filter(topics=topic, quantity_value__isnull=False)
         .order_by(F("first_date").desc(nulls_last=True), "-pk")
-        .prefetch_related(
-            Prefetch("statements", queryset=Statement.objects.select_related("actor"))
-        )[:CHART_MAX]
+        .values(
+            "pk",
+            "slug",
+            "text",
+            "quantity_value",
+            "quantity_value_max",
+            "quantity_unit",
+            "quantity_qualifier",
+            "first_date",
+            "first_date_precision",
+        )[: CHART_MAX + 1]
     )
+    more, rows = len(rows) > CHART_MAX, rows[:CHART_MAX]
+    claimants: dict[int, list[str]] = {row["pk"]: [] for row in rows}
+    statements = Statement.objects.filter(claim__in=claimants).order_by("date", "pk")
+    for claim_id, name in statements.values_list("claim_id", "actor__name"):
+        if name not in claimants[claim_id]:
+            claimants[claim_id].append(name)
+    for row in rows:
+        row["claimants"] = claimants[row["pk"]]
+    return rows, more
 
 
 FACET_SIZE = 10

@@ -4,11 +4,12 @@ each paged (?p=2) so that none grows past what a crawler reads. Rows come from t
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
 from django.urls import reverse
 
 from . import selectors
 
-PAGE_SIZE = 5000  # URLs in one sitemap page; the protocol allows 50,000, crawlers like fewer
+PAGE_SIZE = 1000  # URLs in one sitemap page: the protocol allows 50,000; a page must be quick
 
 
 class _Public(Sitemap):
@@ -16,6 +17,11 @@ class _Public(Sitemap):
 
     def lastmod(self, obj):
         return obj.updated_at
+
+    def get_latest_lastmod(self):
+        # The index would otherwise read every row's date to name the newest: each URL carries
+        # its own `lastmod`, which is what crawlers use.
+        return None
 
 
 class ClaimSitemap(_Public):
@@ -37,6 +43,12 @@ class SourceSitemap(_Public):
 class PassageSitemap(_Public):
     def items(self):
         return selectors.passages_public().order_by("pk").only("pk", "updated_at")
+
+    @property
+    def paginator(self):
+        pages = Paginator(self.items(), self.limit)
+        pages.count = selectors.passages_public_count()  # from stored counts, not a scan
+        return pages
 
 
 class TopicSitemap(Sitemap):

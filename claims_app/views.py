@@ -336,7 +336,8 @@ def topic_detail(request, slug, fmt="html"):
         topic = selectors.topic_get(slug=slug)
         topic.page = _page(request, topic.claims_public, settings.CLAIMS_PAGE_SIZE)
         if fmt == "html":
-            estimates = selectors.topic_estimates(topic=topic)
+            estimates, more = selectors.topic_estimates(topic=topic)
+            topic.charted_only = selectors.CHART_MAX if more else None
             topic.charts, topic.undated_estimates = pictures.estimates_charts(estimates)
         return topic
 

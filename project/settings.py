@@ -133,3 +133,6 @@ FACET_TIME_LIMIT_MS = int(os.environ.get("FACET_TIME_LIMIT_MS", "20"))
 # A search's matches are ranked by relevance (PostgreSQL) up to this many; past it, ranking
 # them all would take longer than a page may, and they come newest first.
 RANK_MAX_MATCHES = int(os.environ.get("RANK_MAX_MATCHES", "5000"))
+# The domain name in the Atom feeds' entry ids (tag URIs): set it to the site's public domain,
+# so that an entry keeps its id whatever name the site is reached by. Unset: the request's.
+FEED_ID_DOMAIN = os.environ.get("FEED_ID_DOMAIN", "").strip().lower()

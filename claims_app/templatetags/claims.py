@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .. import anchoring, search
+from .. import anchoring, pictures, search
 
 register = template.Library()
 
@@ -100,3 +100,9 @@ def query_with(context, param: str, value) -> str:
 def absolute(context, path: str) -> str:
     """`path` as an absolute URL on this site."""
     return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag
+def legend_key(kind: str) -> str:
+    """A short line in the style the pictures draw `kind` in."""
+    return pictures.legend_key(kind)

@@ -349,9 +349,10 @@ def test_markup_in_the_data_is_text_in_every_output(client, hostile):
         # Every <script> the page has is ours: one JSON-LD block at most, one stylesheet's JS.
         assert page.count("</script>") == page.count("<script"), url
         for svg in re.findall(r"<svg\b.*?</svg>", page, flags=re.S):
-            texts = " ".join(ET.fromstring(svg).itertext())  # well-formed XML, or this raises
+            picture = ET.fromstring(svg)  # well-formed XML, or this raises
+            texts = " ".join(picture.itertext())
             assert "<script>" not in svg
-            if url != "/topics/" + topic.slug + "/":
+            if picture.get("role") == "group" and url != f"/topics/{topic.slug}/":
                 assert "Kim \"Jong\" <b>Un</b> & 김정은" in texts, url  # shown as written
 
     # JSON-LD: the names and words read back exactly as written.
@@ -384,3 +385,58 @@ def test_link_previews_escape_quotes_in_attributes(client, hostile):
     meta = _meta(client, f"/passages/{passage.pk}/")
     assert meta["og:title"] == f"“{HOSTILE_QUOTE}”"
     assert _meta(client, f"/actors/{actor.slug}/")["og:title"] == HOSTILE_NAME
+
+
+def test_entry_ids_name_the_configured_domain_whatever_the_host(disputed_claim, settings):
+    from django.test import Client
+
+    ipv6 = Client(HTTP_HOST="[::1]:8000")
+    assert _feed(ipv6, "/feeds/claims.atom").entries[0].id == (
+        f"tag:localhost,2026:claim/{disputed_claim.pk}"
+    )
+    settings.FEED_ID_DOMAIN = "claims.example.org"
+    assert _feed(ipv6, "/feeds/claims.atom").entries[0].id == (
+        f"tag:claims.example.org,2026:claim/{disputed_claim.pk}"
+    )
+
+
+def test_the_sitemap_index_does_not_read_every_row(client, disputed_claim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/sitemap.xml")
+    # Counts only: no query fetches rows' dates (each sitemap page gives its own).
+    assert all("COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper()
+               for q in queries.captured_queries), [q["sql"] for q in queries.captured_queries]
+
+
+# Every schema.org term our JSON-LD uses, each checked against schema.org (a misspelt property
+# would still expand under @vocab, so the expansion test alone would not catch it).
+SCHEMA_ORG_TERMS = {
+    "Claim", "ClaimReview", "CreativeWork", "Rating", "Person", "Organization",
+    "GovernmentOrganization", "NewsMediaOrganization",
+    "url", "name", "text", "author", "appearance", "datePublished", "keywords", "sameAs",
+    "hasPart", "claimReviewed", "itemReviewed", "reviewRating", "alternateName", "reviewBody",
+    "citation", "isBasedOn",
+}
+
+
+def _terms(node) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*map(_terms, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {key for key in node if not key.startswith("@")}
+    if "@type" in node:
+        found.add(node["@type"])
+    return found.union(*(_terms(value) for value in node.values()))
+
+
+def test_the_json_ld_uses_only_schema_org_terms(client, wikidata_claim):
+    counter = ClaimFactory(text="The figure was invented.")
+    Dispute.objects.filter(claim=wikidata_claim).update(counterclaim=counter)
+    (document,) = _jsonld(client, f"/claims/{wikidata_claim.slug}/")
+    used = _terms(document["@graph"])
+    assert used <= SCHEMA_ORG_TERMS, used - SCHEMA_ORG_TERMS
+    assert {"appearance", "itemReviewed", "isBasedOn", "sameAs"} <= used

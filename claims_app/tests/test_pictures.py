@@ -26,10 +26,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _svgs(response) -> list[ET.Element]:
-    """Every <svg> of a page, parsed as XML (which fails on anything left unescaped)."""
+    """Every picture (an <svg> named for assistive technology) of a page, parsed as XML
+    (which fails on anything left unescaped). Legends' decorative keys are left out."""
     assert response.status_code == 200
     html = response.content.decode()
-    return [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
+    svgs = [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
+    return [svg for svg in svgs if svg.get("aria-hidden") != "true"]
 
 
 def _links(svg: ET.Element) -> dict[str, str]:
@@ -302,3 +304,108 @@ def test_nice_ticks_are_round_and_cover_the_range():
 def test_a_wide_script_takes_more_room():
     assert pictures._width("김정은") > pictures._width("Kim")
     assert pictures.wrap("김정은 국무위원장이 말했다", 60, 2) == ["김정은", "국무위원…"]
+
+
+# --- whatever the data ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dates_at_the_ends_of_the_calendar_are_drawn(client):
+    claim = ClaimFactory(quantity_value=Decimal(3), quantity_unit="ships")
+    topic = TopicFactory(name="ships")
+    claim.topics.add(topic)
+    statement = StatementFactory(claim=claim, date=datetime.date(9999, 12, 31))
+    StatementFactory(actor=statement.actor, date=datetime.date(1, 1, 1))
+    for url in [f"/actors/{statement.actor.slug}/", f"/topics/{topic.slug}/"]:
+        (svg,) = _svgs(client.get(url))
+        assert "31 December 9999" in _accessible(svg)[1], url
+
+
+def _estimate(value, value_max=None, date=datetime.date(2020, 1, 1), who="A"):
+    return pictures.Estimate(
+        value=value, value_max=value_max, qualifier="", date=date, when=str(date),
+        claimants=who, text="t", href=f"/claims/{who}-{value}-{date}/",
+    )
+
+
+def _inside(svg: ET.Element):
+    """Every point drawn lies inside the picture's box."""
+    _, _, width, height = map(float, svg.get("viewBox").split())
+    for el in svg.iter():
+        for name in ("x", "cx", "x1", "x2"):
+            if el.get(name) is not None:
+                assert -1 <= float(el.get(name)) <= width + 1, (el.tag, el.attrib)
+        for name in ("y", "cy", "y1", "y2"):
+            if el.get(name) is not None:
+                assert -1 <= float(el.get(name)) <= height + 1, (el.tag, el.attrib)
+
+
+@pytest.mark.parametrize(
+    "estimates",
+    [
+        [_estimate(-5, 0)],  # a range ending at zero
+        [_estimate(-1e16), _estimate(-1e16)],  # two equal, past float's integer precision
+        [_estimate(-1e16 - 2, -1e16)],
+        [_estimate(-9e15 - 1), _estimate(-9e15)],
+        [_estimate(10**18), _estimate(-(10**18))],
+        [_estimate(0)],
+        [_estimate(0.001, 0.002)],
+        [_estimate(5, date=datetime.date(9999, 12, 31)), _estimate(6, date=datetime.date(1, 1, 1))],
+    ],
+)
+def test_a_chart_keeps_every_estimate_inside_it(estimates):
+    svg = ET.fromstring(pictures.estimates_chart("units", estimates, uid="c"))
+    _inside(svg)
+    assert len(list(svg.iter(f"{SVG}circle"))) == len(estimates)
+
+
+def test_equal_estimates_on_one_day_are_two_points_not_one():
+    svg = ET.fromstring(
+        pictures.estimates_chart("units", [_estimate(5, who="A"), _estimate(5, who="B")], uid="c")
+    )
+    circles = {(c.get("cx"), c.get("cy")) for c in svg.iter(f"{SVG}circle")}
+    assert len(circles) == 2
+    assert sorted(_links(svg).values()) == ["A, 2020-01-01: 5 units", "B, 2020-01-01: 5 units"]
+
+
+@given(st.lists(st.dates(min_value=datetime.date(2000, 1, 1),
+                         max_value=datetime.date(2003, 1, 1)), min_size=1, max_size=60))
+def test_no_dot_on_a_timeline_hides_another(dates):
+    moments = [
+        pictures.Moment(date=d, role="states" if i % 3 else "denies", text="t",
+                        href=f"/claims/c/#{i}", when=str(d))
+        for i, d in enumerate(dates)
+    ]
+    svg = ET.fromstring(pictures.actor_timeline("A", moments, None, 0))
+    _inside(svg)
+    dots = [(float(c.get("cx")), float(c.get("cy"))) for c in svg.iter(f"{SVG}circle")]
+    assert len(dots) == len(dates)
+    for i, (x1, y1) in enumerate(dots):
+        for x2, y2 in dots[i + 1 :]:
+            assert (x1 - x2) ** 2 + (y1 - y2) ** 2 >= (2 * pictures.DOT_R) ** 2
+
+
+_QUANTITY = st.decimals(  # as a claim's quantity holds them: 24 digits, 6 decimals
+    min_value=-(10**18), max_value=10**18, places=6, allow_nan=False, allow_infinity=False
+).map(float)
+
+
+@given(_QUANTITY, _QUANTITY)
+def test_ticks_cover_any_range_in_a_few_distinct_steps(a, b):
+    low, high = min(a, b), max(a, b)
+    ticks = pictures.nice_ticks(low, high)
+    assert 2 <= len(ticks) <= 12
+    assert all(t1 < t2 for t1, t2 in zip(ticks, ticks[1:], strict=False))
+    assert ticks[0] <= low and ticks[-1] >= high
+
+
+@pytest.mark.django_db
+def test_on_the_map_each_claim_comes_before_its_edges_in_tab_order(client, disputed_claim):
+    (svg,) = _svgs(client.get("/map/"))
+    hrefs = [a.get("href") for a in svg.iter(f"{SVG}a")]
+    statement, dispute = disputed_claim.statements.get(), disputed_claim.disputes.get()
+    assert hrefs[:3] == [
+        f"/claims/{disputed_claim.slug}/",
+        f"/passages/{statement.passage.pk}/",
+        f"/passages/{dispute.passage.pk}/",
+    ]

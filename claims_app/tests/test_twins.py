@@ -228,10 +228,13 @@ def test_queries_do_not_grow_with_related_rows(client, url):
         claim = ClaimFactory(quantity_value=5)  # charted on its topic's page
         statement = StatementFactory(claim=claim, date=datetime.date(2020, 1, 1))
         source = _many(claim, n)
-        for i in range(n):  # and as many claims on the actor's, source's and topic's pages
+        for i in range(n):  # and as many claims on the actor's, source's and topic's pages,
+            # each dated and numeric: a dot on the actor's timeline, a point on the topic's chart
             other = StatementFactory(
                 actor=statement.actor,
                 passage=PassageFactory(source=source, words=f"Sentence number {i}."),
+                claim=ClaimFactory(quantity_value=i),
+                date=datetime.date(2000 + i % 20, 1, 1),
             )
             other.claim.topics.add(*claim.topics.all())
         target = url.format(
