@@ -299,7 +299,7 @@ def actor_timeline(*, actor: Actor) -> dict:
     }
 
 
-CHART_MAX = 100  # numeric claims a topic's chart draws (the latest stated)
+CHART_MAX = 60  # numeric claims a topic's chart draws (the latest stated)
 
 
 def topic_estimates(*, topic: Topic) -> tuple[list[dict], bool]:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from . import selectors
 
-PAGE_SIZE = 1000  # URLs in one sitemap page: the protocol allows 50,000; a page must be quick
+PAGE_SIZE = 500  # URLs in one sitemap page: the protocol allows 50,000; a page must be quick
 
 
 class _Public(Sitemap):
