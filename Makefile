@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run serve test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
@@ -22,6 +22,15 @@ run: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	PORT=$(PORT) $(PY) manage.py setup_local
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production: gunicorn (workers from the CPU count), WhiteNoise's compressed, hashed static
+# files, debug off, a JSON log line for each request. Secrets, hosts and DATABASE_URL come from
+# the environment (or .env); behind a TLS-terminating proxy set DJANGO_HTTPS_PROXY=1.
+SERVE_ENV := DJANGO_DEBUG=0 DJANGO_STATIC_MANIFEST=1
+serve: $(VENV)/.installed
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) DJANGO_ACCESS_LOG=1 PORT=$(PORT) $(VENV)/bin/gunicorn --config project/gunicorn.conf.py project.wsgi
 
 # Tests run with debug off, as in production; they need a key but never a real one.
 test: $(VENV)/.installed

@@ -1,5 +1,6 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
 
 from . import feeds, views
 from .sitemaps import SITEMAPS
@@ -62,3 +63,7 @@ urlpatterns = [
     ),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]
+
+# Every public URL only reads: any other method than GET or HEAD is a 405, whatever the view.
+for pattern in urlpatterns:
+    pattern.callback = require_safe(pattern.callback)

@@ -1,8 +1,10 @@
 """Settings for the claims tracker: one module, configured by the environment.
 
 Variables: DATABASE_URL (unset: the embedded SQLite file), DJANGO_DEBUG, DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS (comma-separated). A `.env` file beside manage.py (written by `make run`)
-supplies defaults for local use; variables set in the environment always win.
+DJANGO_ALLOWED_HOSTS (comma-separated), DJANGO_HTTPS_PROXY (served over HTTPS by a proxy that
+sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and
+the app's own (below). A `.env` file beside manage.py (written by `make run`) supplies defaults
+for local use; variables set in the environment always win.
 """
 
 import os
@@ -63,11 +65,16 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "simple_history",
+    "axes",
     "claims_app",
 ]
 
 MIDDLEWARE = [
+    "project.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "project.middleware.ContentSecurityPolicyMiddleware",
+    # Static files, compressed and hashed, served before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,6 +82,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: counts failed logins and refuses more after AXES_FAILURE_LIMIT.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -121,8 +135,72 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Served by WhiteNoise. DJANGO_STATIC_MANIFEST=1 (`make serve` sets it, after collectstatic):
+    # compressed, with hashed names that browsers may cache forever. Unset (tests, `make run`):
+    # the files as they are, no collectstatic needed.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _env_bool("DJANGO_STATIC_MANIFEST")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
+# Without the manifest (no collectstatic), WhiteNoise finds the files where they are.
+WHITENOISE_USE_FINDERS = not _env_bool("DJANGO_STATIC_MANIFEST")
+
+# --- Security. Behind a TLS-terminating proxy (DJANGO_HTTPS_PROXY=1), the proxy's
+# X-Forwarded-Proto says a request came over HTTPS: plain HTTP is redirected, cookies are
+# secure, and browsers are told to use HTTPS only (HSTS).
+HTTPS_PROXY = _env_bool("DJANGO_HTTPS_PROXY")
+if HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", default=True)
+    # The proxy's X-Forwarded-For names the client, for throttling logins by address.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (project/middleware.py): everything from this site, nothing inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+# Failed logins (django-axes): after 5 for one username from one address, that pair is refused
+# for an hour; the admin login says so.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Logs: one JSON object a line on standard error, for whatever collects them; with
+# DJANGO_ACCESS_LOG=1 (`make serve`), a line for each request too.
+ACCESS_LOG = _env_bool("DJANGO_ACCESS_LOG")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "project.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Each request's line comes from gunicorn's access log; Django's would repeat it.
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # A request for another host is a 400, in the access log; not a traceback each time.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
+    },
+}
 
 CLAIMS_PAGE_SIZE = 25
 # Actors, sources, and the claims on an actor's or a source's page.
