@@ -109,7 +109,10 @@ def main() -> None:
     claims = int(os.environ.get("BENCH_PAGE_CLAIMS", "100000"))
     with (
         throwaway_database("claims_bench_pages"),
-        override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["localhost"]),
+        # Pages rendered every time: the cache (caching.py) would time its own lookups.
+        override_settings(
+            ROOT_URLCONF=__name__, ALLOWED_HOSTS=["localhost"], PAGE_CACHE_SECONDS=0
+        ),
     ):
         started = time.perf_counter()
         if Claim.objects.count() != claims:  # kept from an earlier run (BENCH_KEEP_DB=1)

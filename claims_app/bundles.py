@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, dates, derived, search
+from . import anchoring, caching, dates, derived, search
 from .models import (
     Actor,
     Alias,
@@ -773,6 +773,7 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
             source_ids=[s.pk for s in writer.source_by_slug.values()],
             actor_ids=[a.pk for a in writer.actor_by_name.values()] + writer.former_actor_ids,
         )
+        caching.record_changed()  # rows written in bulk send no signals
     return writer.report
 
 

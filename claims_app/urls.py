@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from . import feeds, views
+from .caching import page_cached
 from .sitemaps import SITEMAPS
 
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]
 
-# Every public URL only reads: any other method than GET or HEAD is a 405, whatever the view.
+# Every public URL only reads: any other method than GET or HEAD is a 405, whatever the view;
+# and what it renders is cached until the record changes (caching.py).
 for pattern in urlpatterns:
-    pattern.callback = require_safe(pattern.callback)
+    pattern.callback = require_safe(page_cached(pattern.callback))

@@ -1,10 +1,10 @@
 """Settings for the claims tracker: one module, configured by the environment.
 
 Variables: DATABASE_URL (unset: the embedded SQLite file), DJANGO_DEBUG, DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS (comma-separated), DJANGO_HTTPS_PROXY (served over HTTPS by a proxy that
-sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and
-the app's own (below). A `.env` file beside manage.py (written by `make run`) supplies defaults
-for local use; variables set in the environment always win.
+DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served over HTTPS by a
+proxy that sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_STATIC_MANIFEST,
+DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside manage.py (written by `make
+run`) supplies defaults for local use; variables set in the environment always win.
 """
 
 import os
@@ -201,6 +201,25 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "CRITICAL"},
     },
 }
+
+def _cache(url: str) -> dict:
+    """CACHE_URL: unset or locmem:// (this process's memory), redis://host:port/db (shared by
+    every process and server), or dummy:// (no caching)."""
+    if not url or url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("dummy://"):
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL {url!r} is not one this site knows: use locmem://, redis://… or dummy://."
+    )
+
+
+CACHES = {"default": _cache(os.environ.get("CACHE_URL", "").strip())}
+# How long a rendered public page is served again (it is also dropped at once when anything in
+# the record changes); 0: never cached.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
 CLAIMS_PAGE_SIZE = 25
 # Actors, sources, and the claims on an actor's or a source's page.

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from claims_app.derived import derived_stale
@@ -25,6 +26,14 @@ def disputed_claim(db):
         note="Asks how it was counted.",
     )
     return claim
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached pages: its database is its own, the cache is not."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

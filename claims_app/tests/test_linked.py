@@ -9,6 +9,7 @@ from html import unescape
 import extruct
 import feedparser
 import pytest
+from django.core.cache import cache
 from pyld import jsonld
 
 from claims_app.models import Actor, Dispute
@@ -395,6 +396,7 @@ def test_entry_ids_name_the_configured_domain_whatever_the_host(disputed_claim, 
         f"tag:localhost,2026:claim/{disputed_claim.pk}"
     )
     settings.FEED_ID_DOMAIN = "claims.example.org"
+    cache.clear()  # a new setting comes with a restart; here, the feed is still cached
     assert _feed(ipv6, "/feeds/claims.atom").entries[0].id == (
         f"tag:claims.example.org,2026:claim/{disputed_claim.pk}"
     )

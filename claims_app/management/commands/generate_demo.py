@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from claims_app import anchoring, derived, search
+from claims_app import anchoring, caching, derived, search
 from claims_app.models import Actor, Authorship, Claim, Dispute, Passage, Source, Statement, Topic
 
 from ._progress import TerminalProgress
@@ -191,6 +191,7 @@ def _generate(rng: random.Random, n_claims: int, progress) -> dict:
     Dispute.objects.bulk_create(disputes, batch_size=BATCH, ignore_conflicts=True)
     search.claims_search_refresh()
     derived.derived_refresh_all()
+    caching.record_changed()  # rows written in bulk send no signals
     progress("citations", len(citations), len(citations))
     return {
         "actors": n_actors,
