@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from . import jsonld, pictures, search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
-from .models import Actor, Claim, Source, Topic
+from .models import Actor, Claim, ClaimStatus, Source, Topic
 
 
 class _NoSuchPage(Http404):
@@ -173,7 +173,10 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None]:
         value = chosen if facet.param == "status" else chosen.slug
         listed = [v for v in facet.values if v.value == value]
         if not listed:  # chosen, but not among the largest: still shown, to be removed
-            label = getattr(chosen, "title", None) or str(chosen)
+            if facet.param == "status":
+                label = ClaimStatus(chosen).label
+            else:  # a topic or an actor (its name), or a source (its title)
+                label = getattr(chosen, "name", None) or chosen.title
             listed = [selectors.FacetValue(value, label, total)]
             facet.values.insert(0, listed[0])
         listed[0].selected = True

@@ -269,3 +269,19 @@ def test_a_list_with_nothing_to_show_says_so(client, record, url, says):
     assert says in page
     if url.startswith("/claims/"):
         assert "0 claims." in page
+
+
+def test_a_chosen_status_with_no_claims_is_still_a_facet_to_remove(client):
+    """It used to be labelled with a str method, which no JSON can hold: a 500."""
+    data = client.get("/claims.json?status=retracted").json()
+    (status,) = [facet for facet in data["facets"] if facet["param"] == "status"]
+    assert status["values"] == [
+        {
+            "value": "retracted",
+            "label": "retracted",
+            "count": 0,
+            "selected": True,
+            "url": "http://localhost/claims.json",
+        }
+    ]
+    assert "retracted" in client.get("/claims/?status=retracted").content.decode()
