@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.core.exceptions import SuspiciousOperation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -106,3 +107,14 @@ def absolute(context, path: str) -> str:
 def legend_key(kind: str) -> str:
     """A short line in the style the pictures draw `kind` in."""
     return pictures.legend_key(kind)
+
+
+@register.simple_tag(takes_context=True)
+def searched(context) -> str:
+    """The search the reader made (`q`), for the site's search box; nothing if the query
+    string cannot be read at all (too many fields: the 400 page must still render)."""
+    request = context.get("request")
+    try:
+        return request.GET.get("q", "") if request is not None else ""
+    except SuspiciousOperation:
+        return ""
