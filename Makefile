@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve test lint bench clean
+.PHONY: run serve test lint bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
@@ -42,6 +42,15 @@ bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/reanchor.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
+
+# 32 readers for 60 seconds against `make serve`'s setting, on a throwaway PostgreSQL database
+# of demo data; stops by itself, fails on any error.
+$(VENV)/.installed-load: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,load]'
+	@touch $@
+
+loadtest: $(VENV)/.installed-load
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/loadtest.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
