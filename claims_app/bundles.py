@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import anchoring, caching, dates, derived, search
@@ -26,6 +28,7 @@ from .models import (
     Alias,
     Authorship,
     Claim,
+    DeletedPassage,
     Dispute,
     Passage,
     Source,
@@ -64,6 +67,13 @@ _QUANTITY_STEP = Decimal("0.000001")
 _QUANTITY_DIGITS = 15
 
 # key: (type or types, required)
+_DELETED_PASSAGE_KEYS = {
+    "id": (int, True),
+    "quote": (str, False),
+    "source": (str, False),
+    "source_title": (str, False),
+    "deleted_at": (str, True),
+}
 _ACTOR_KEYS = {
     "name": (str, True),
     "kind": (str, True),
@@ -91,6 +101,7 @@ _CLAIM_KEYS = {
     "topics": (list, False),
     "quantity": ((dict, type(None)), False),
     "published": (bool, False),
+    "published_at": (str, False),
     "statements": (list, False),
     "disputes": (list, False),
 }
@@ -102,6 +113,9 @@ _STATEMENT_KEYS = {
     "suffix": (str, False),
     "date": ((str, type(None)), False),
     "note": (str, False),
+    "passage": (int, False),
+    "id": (int, False),
+    "recorded_at": (str, False),
 }
 _DISPUTE_KEYS = {
     **_STATEMENT_KEYS,
@@ -146,9 +160,11 @@ _OPTIONAL = {
         "title": ["title"],
         "topics": ["topics"],
         "published": ["published"],
+        "published_at": ["published_at"],
         "quantity": ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"],
     },
     "citation": {
+        "recorded_at": ["created_at"],
         "date": ["date", "date_precision"],
         "note": ["note"],
         "counterclaim": ["counterclaim"],
@@ -214,6 +230,7 @@ class _Plan:
     actors: list[dict] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
+    deleted_passages: list[dict] = field(default_factory=list)
 
 
 class _Checker:
@@ -279,6 +296,19 @@ class _Checker:
             self.problem(where, str(error))
             return None, dates.DAY
 
+    def moment(self, value: Any, where: str):
+        """An ISO 8601 date and time with its offset ("2026-11-25T23:19:47+00:00"), or None."""
+        if value is None:
+            return None
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            self.problem(where, f"“{value}” is not a date and time with its offset")
+            return None
+        return moment
+
     def url(self, value: Any, where: str) -> str:
         if not value:
             return ""
@@ -319,11 +349,12 @@ class _Checker:
         bundle = self.bundle
         if not isinstance(bundle, dict):
             raise BundleError(["bundle: must be a JSON object"])
-        for key in sorted(set(bundle) - {"format", "actors", "sources", "claims"}):
+        known = {"format", "actors", "sources", "claims", "deleted_passages"}
+        for key in sorted(set(bundle) - known):
             self.problem(key, "unknown key")
         if bundle.get("format") != FORMAT:
             self.problem("format", f"must be “{FORMAT}”")
-        for key in ("actors", "sources", "claims"):
+        for key in ("actors", "sources", "claims", "deleted_passages"):
             if not isinstance(bundle.get(key, []), list):
                 self.problem(key, "must be a list")
         self._check_strings(bundle, "bundle")
@@ -333,9 +364,28 @@ class _Checker:
         self._check_actors(bundle.get("actors", []), plan)
         self._check_sources(bundle.get("sources", []), plan)
         self._check_claims(bundle.get("claims", []), plan)
+        self._check_deleted_passages(bundle.get("deleted_passages", []), plan)
         if self.problems:
             raise BundleError(self.problems)
         return plan
+
+    def _check_deleted_passages(self, items: list, plan: _Plan) -> None:
+        """The tombstones of deleted passages: their ids answer 410 Gone, and are never reused."""
+        for i, item in enumerate(items):
+            where = f"deleted_passages[{i}]"
+            if not self.keys(item, where, _DELETED_PASSAGE_KEYS):
+                continue
+            if item["id"] < 1:
+                self.problem(f"{where}.id", f"{item['id']} is not a passage id (1 or more)")
+            plan.deleted_passages.append(
+                {
+                    "id": item["id"],
+                    "quote": item.get("quote", ""),
+                    "source_slug": item.get("source", ""),
+                    "source_title": item.get("source_title", ""),
+                    "deleted_at": self.moment(item["deleted_at"], f"{where}.deleted_at"),
+                }
+            )
 
     def _check_actors(self, items: list, plan: _Plan) -> None:
         declared: list[tuple[str, dict]] = []
@@ -478,6 +528,9 @@ class _Checker:
                         "title": item.get("title", ""),
                         "topics": topics,
                         "published": item.get("published"),
+                        "published_at": self.moment(
+                            item.get("published_at"), f"{where}.published_at"
+                        ),
                         **self._quantity(item.get("quantity"), f"{where}.quantity"),
                         "statements": self._citations(
                             item.get("statements", []), f"{where}.statements", _STATEMENT_KEYS, key
@@ -572,10 +625,18 @@ class _Checker:
                 message = str(error).replace("in the text", f"in source “{item['source']}”")
                 self.problem(f"{where}.quote", message)
         date, precision = self.date(item.get("date"), f"{where}.date")
+        passage = item.get("passage")
+        if passage is not None and passage < 1:
+            self.problem(f"{where}.passage", f"{passage} is not a passage id (1 or more)")
+        if item.get("id") is not None and item["id"] < 1:
+            self.problem(f"{where}.id", f"{item['id']} is not an id (1 or more)")
         citation = {
             "actor": actor,
             "source": item["source"],
             "span": span,
+            "passage": passage,
+            "id": item.get("id"),
+            "created_at": self.moment(item.get("recorded_at"), f"{where}.recorded_at"),
             "date": date,
             "date_precision": precision,
             "note": item.get("note", ""),
@@ -629,6 +690,17 @@ def bundle_export(
         "claims": _claim_items(
             claims.order_by("slug"), progress or _no_progress, left_out or (lambda message: None)
         ),
+        # Their addresses answer 410 Gone, naming what was there; a restore keeps that.
+        "deleted_passages": [
+            _optional(
+                {"id": tombstone.pk},
+                quote=tombstone.quote,
+                source=tombstone.source_slug,
+                source_title=tombstone.source_title,
+                deleted_at=tombstone.deleted_at.isoformat(),
+            )
+            for tombstone in DeletedPassage.objects.order_by("pk")
+        ],
     }
 
 
@@ -695,6 +767,9 @@ def _claim_item(claim: Claim, left_out: Callable[[str], None]) -> dict:
             qualifier=claim.quantity_qualifier,
         )
     item["published"] = claim.published
+    if claim.published_at is not None:
+        # When it was first published: the order of lists and feeds depends on it.
+        item["published_at"] = claim.published_at.isoformat()
     item["statements"] = [
         _citation_item(s) for s in _exportable(claim.statements.all(), "statement", left_out)
     ]
@@ -741,7 +816,18 @@ def _citation_item(citation, **extra) -> dict:
         "quote": passage.current_words,
     }
     item.update(anchoring.quote_selector(passage.source.text, passage.start, passage.end))
-    return _optional(item, date=citation.date_iso, note=citation.note)
+    # The passage's id, so that its permalink survives a restore; not for a changed passage,
+    # whose id stands for words the bundle does not carry.
+    return _optional(
+        item,
+        date=citation.date_iso,
+        note=citation.note,
+        passage=None if passage.changed else passage.pk,
+        # Its id and when it entered the record: its anchor on the claim's page, its feed entry,
+        # and where it stands among the newest, survive a restore.
+        id=citation.pk,
+        recorded_at=citation.created_at.isoformat(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -763,6 +849,7 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
         writer.sources(plan.sources)
         writer.claims(plan.claims)
         writer.citations(plan.claims)
+        writer.deleted_passages(plan.deleted_passages)
         claim_ids = [c.pk for c in writer.claim_by_slug.values()]
         search.claims_search_refresh(claim_ids=claim_ids)
         derived.derived_refresh(
@@ -775,6 +862,27 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
         )
         caching.record_changed()  # rows written in bulk send no signals
     return writer.report
+
+
+def _passage_ids_past(last: int) -> None:
+    """Make the next new passage's id greater than `last`."""
+    table = Passage._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"GREATEST(%s, (SELECT COALESCE(MAX(id), 1) FROM {table})))",
+                [last],
+            )
+        elif connection.vendor == "sqlite":  # AUTOINCREMENT keeps the last id in sqlite_sequence
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last]
+                )
+            elif row[0] < last:
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
 
 
 def _changed_fields(obj, values: dict) -> list[str]:
@@ -941,7 +1049,8 @@ class _Writer:
             if claim is None:
                 values.setdefault("published", True)  # a bundle's claims are published unless said
                 claim = Claim(slug=item["slug"], **values)
-                claim.published_at = now if claim.published else None
+                if claim.published_at is None and claim.published:
+                    claim.published_at = now
                 new.append(claim)
             elif names_changed := _changed_fields(claim, values):
                 for name in names_changed:
@@ -1016,14 +1125,20 @@ class _Writer:
         passages = self._passages(items)
         claim_ids = [c.pk for c in self.claim_by_slug.values()]
         for model, key, extra in (
-            (Statement, "statements", ("date", "date_precision", "note")),
-            (Dispute, "disputes", ("date", "date_precision", "note", "kind", "counterclaim_id")),
+            (Statement, "statements", ("created_at", "date", "date_precision", "note")),
+            (
+                Dispute,
+                "disputes",
+                ("created_at", "date", "date_precision", "note", "kind", "counterclaim_id"),
+            ),
         ):
             existing = {
                 (row.claim_id, row.actor_id, row.passage_id): row
                 for row in model.objects.filter(claim__in=claim_ids)
             }
             new, changed, fields = [], [], set()
+            wanted = {c["id"] for item in items for c in item[key] if c.get("id")}
+            taken = set(model.objects.filter(pk__in=wanted).values_list("pk", flat=True))
             for item in items:
                 claim = self.claim_by_slug[item["slug"]]
                 for citation in item[key]:
@@ -1038,6 +1153,9 @@ class _Writer:
                     row = existing.get((claim.pk, actor.pk, passage.pk))
                     if row is None:
                         row = model(claim=claim, actor=actor, passage=passage, **values)
+                        if citation.get("id") and citation["id"] not in taken:
+                            row.pk = citation["id"]  # its anchor (#dispute-<id>) survives
+                            taken.add(row.pk)
                         existing[(claim.pk, actor.pk, passage.pk)] = row
                         new.append(row)
                     elif names_changed := _changed_fields(row, values):
@@ -1045,7 +1163,8 @@ class _Writer:
                             setattr(row, name, values[name])
                         fields.update(names_changed)
                         changed.append(row)
-            self._save(model, new, changed, fields, key)
+            self._save_keeping_ids(model, new, key)
+            self._save(model, [], changed, fields, key)
             self.progress(key, len(new) + len(changed), len(new) + len(changed))
 
     def _claim(self, slug: str) -> Claim:
@@ -1055,11 +1174,18 @@ class _Writer:
 
     def _passages(self, items: list[dict]) -> dict:
         """Every cited span as a passage: the one there already, or a new one."""
-        wanted = {
-            (citation["source"], citation["span"])
-            for item in items
-            for key in ("statements", "disputes")
-            for citation in item[key]
+        wanted, ids = set(), {}
+        for item in items:
+            for key in ("statements", "disputes"):
+                for citation in item[key]:
+                    wanted.add((citation["source"], citation["span"]))
+                    if citation.get("passage"):
+                        ids.setdefault((citation["source"], citation["span"]), citation["passage"])
+        # An id the bundle gives a new passage is kept if no passage has it, nor ever had it
+        # (a deleted passage's id is never given again): a restored record keeps its permalinks.
+        taken = {
+            *Passage.objects.filter(pk__in=ids.values()).values_list("pk", flat=True),
+            *DeletedPassage.objects.filter(pk__in=ids.values()).values_list("pk", flat=True),
         }
         sources = {slug: self._source(slug) for slug, _ in wanted}
         by_span = {}
@@ -1082,10 +1208,39 @@ class _Writer:
                     prefix=anchoring.context_before(text, span.start),
                     suffix=anchoring.context_after(text, span.end),
                 )
+                given = ids.get((slug, span))
+                if given is not None and given not in taken:
+                    passage.pk = given
+                    taken.add(given)
                 new.append(passage)
             found[(slug, span)] = passage
-        self._save(Passage, new, [], set(), "passages")
+        self._save_keeping_ids(Passage, new, "passages")
         return found
+
+    def deleted_passages(self, items: list[dict]) -> None:
+        """Tombstones for ids that no passage has, nor any tombstone; and the passages' id
+        sequence moved past every tombstone, so that no new passage takes a deleted one's id."""
+        ids = [item["id"] for item in items]
+        taken = {
+            *Passage.objects.filter(pk__in=ids).values_list("pk", flat=True),
+            *DeletedPassage.objects.filter(pk__in=ids).values_list("pk", flat=True),
+        }
+        new = [DeletedPassage(**item) for item in items if item["id"] not in taken]
+        DeletedPassage.objects.bulk_create(new, batch_size=_BATCH)
+        if new:
+            self.report.created["deleted passages"] = len(new)
+            _passage_ids_past(max(tombstone.pk for tombstone in new))
+
+    def _save_keeping_ids(self, model, new: list, label: str) -> None:
+        """New rows, those given an id from the bundle first; then the id sequence moves past
+        them, before it numbers the others."""
+        with_ids = [row for row in new if row.pk is not None]
+        self._save(model, with_ids, [], set(), label)
+        if with_ids:
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
+                    cursor.execute(sql)
+        self._save(model, [row for row in new if row.pk is None], [], set(), label)
 
     def _source(self, slug: str) -> Source:
         if slug not in self.source_by_slug:

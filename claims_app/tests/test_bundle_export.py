@@ -11,6 +11,7 @@ from claims_app.models import (
     Alias,
     Authorship,
     Claim,
+    DeletedPassage,
     Dispute,
     Passage,
     Source,
@@ -22,10 +23,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _empty_database():
+    """As a new database is: no rows, and no tombstones of deleted passages either."""
     for model in (Statement, Dispute, Claim, Passage, Authorship, Source, Alias, Topic):
         model.objects.all().delete()
     Actor.objects.update(affiliation=None)
     Actor.objects.all().delete()
+    DeletedPassage.objects.all().delete()
 
 
 def test_the_seed_exports_and_reimports_into_an_empty_database_identically(settings):
