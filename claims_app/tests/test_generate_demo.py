@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_data_is_deterministic_and_in_proportion(client):
     call_command("generate_demo", claims=200, stdout=io.StringIO())
-    first = bundle_dumps(bundle_export())
+    first = _content(bundle_export())
     assert Claim.objects.count() == 200
     assert Statement.objects.count() == 400
     assert Dispute.objects.count() == 300
@@ -27,7 +27,19 @@ def test_demo_data_is_deterministic_and_in_proportion(client):
     assert client.get("/claims/").status_code == 200
     _empty_database()
     call_command("generate_demo", claims=200, stdout=io.StringIO())
-    assert bundle_dumps(bundle_export()) == first
+    assert _content(bundle_export()) == first
+
+
+def _content(bundle: dict) -> str:
+    """The record's content, without what only a restore needs (row ids, and when rows were
+    written): the same data made twice has other ids and times."""
+    for claim in bundle["claims"]:
+        claim.pop("published_at", None)
+        for citation in claim["statements"] + claim["disputes"]:
+            for key in ("id", "passage", "recorded_at"):
+                citation.pop(key, None)
+    bundle.pop("deleted_passages", None)
+    return bundle_dumps(bundle)
 
 
 def test_demo_data_goes_only_into_an_empty_database(disputed_claim):
