@@ -285,7 +285,7 @@ def test_markup_in_any_text_field_is_escaped_in_every_output(client):
     topic = TopicFactory(name=f"topic {XSS}", description=f"Described {XSS}")
     claim = ClaimFactory(
         text=f"Claim {XSS}", title=f"Title {XSS}", quantity_value=5,
-        quantity_unit=f"unit {XSS}", quantity_qualifier=f"about {XSS}",
+        quantity_unit=f"unit {XSS}", quantity_qualifier="more than",  # one of its choices
     )
     claim.topics.add(topic)
     statement = StatementFactory(
