@@ -456,7 +456,6 @@ class Estimate:
     claimants: str
     text: str
     href: str
-    unit: str = ""
 
     @property
     def figure(self) -> str:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from claims_app.models import Actor
 
+from .addresses import public_addresses
 from .factories import (
     ActorFactory,
     ClaimFactory,
@@ -268,11 +269,8 @@ XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&'
 def test_markup_in_any_text_field_is_escaped_in_every_output(client):
     """Every text a curator can type, set to markup, through every public page, twin, feed
     and sitemap: HTML and XML carry it escaped; JSON and CSV carry it as data."""
-    from django.urls import reverse
-
     from claims_app import urls
     from claims_app.models import Alias
-    from claims_app.sitemaps import SITEMAPS
 
     actor = ActorFactory(name=f"Actor {XSS}", description=f"About {XSS}", wikidata="Q1")
     Alias.objects.create(actor=actor, name=f"Alias {XSS}")
@@ -298,19 +296,10 @@ def test_markup_in_any_text_field_is_escaped_in_every_output(client):
         passage=PassageFactory(source=source, words=f"more words {XSS} here"),
         counterclaim=counter,
     )
-    fill = {"slug": None, "pk": statement.passage.pk}
-    addresses = []
-    for pattern in urls.urlpatterns:
-        converters = getattr(pattern.pattern, "converters", {})
-        if "section" in converters:
-            addresses += [reverse(pattern.name, kwargs={"section": s}) for s in SITEMAPS]
-        elif "pk" in converters:
-            addresses.append(reverse(pattern.name, kwargs={"pk": fill["pk"]}))
-        elif "slug" in converters:
-            for obj in (claim, actor, source, topic):
-                addresses.append(reverse(pattern.name, kwargs={"slug": obj.slug}))
-        else:
-            addresses.append(reverse(pattern.name))
+    addresses = public_addresses(
+        slugs=lambda name: [obj.slug for obj in (claim, actor, source, topic)],
+        passage_ids=[statement.passage.pk],
+    )
     checked = 0
     for url in addresses:
         response = client.get(url)

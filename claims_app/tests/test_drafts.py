@@ -5,11 +5,8 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from django.urls import reverse
 
-from claims_app import urls
-from claims_app.sitemaps import SITEMAPS
-
+from .addresses import public_addresses
 from .factories import (
     ActorFactory,
     ClaimFactory,
@@ -81,21 +78,10 @@ def _urls(claim, statement, dispute, source, topic) -> list[str]:
         "feed_actor": dispute.actor.slug,
         "feed_topic": topic.slug,
     }
-    found = []
-    for pattern in urls.urlpatterns:
-        converters = getattr(pattern.pattern, "converters", {})
-        if not converters:
-            found.append(reverse(pattern.name))
-        elif set(converters) == {"slug"}:
-            prefix = next(p for p in slug_of if pattern.name.startswith(p))
-            found.append(reverse(pattern.name, kwargs={"slug": slug_of[prefix]}))
-        elif set(converters) == {"pk"}:
-            for passage in (statement.passage, dispute.passage):
-                found.append(reverse(pattern.name, kwargs={"pk": passage.pk}))
-        elif set(converters) == {"section"}:
-            found += [reverse(pattern.name, kwargs={"section": s}) for s in SITEMAPS]
-        else:
-            raise AssertionError(f"no way to fill {pattern.pattern} in this test")
+    found = public_addresses(
+        slugs=lambda name: [slug_of[next(p for p in slug_of if name.startswith(p))]],
+        passage_ids=[statement.passage.pk, dispute.passage.pk],
+    )
     queries = [
         "q=Zanzibar",
         "q=ledgers+lighthouse",
