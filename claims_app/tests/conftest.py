@@ -1,9 +1,12 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
 from claims_app.derived import derived_stale
 
+from . import browser
 from .factories import ActorFactory, ClaimFactory, DisputeFactory, PassageFactory, StatementFactory
 
 
@@ -48,3 +51,53 @@ def derived_columns_stay_true(request):
     yield
     stale = derived_stale()
     assert not stale, "stale derived columns:\n" + "\n".join(stale[:20])
+
+
+@pytest.fixture
+def open_browser(live_server, transactional_db):
+    """`open_browser(**context options)` → a new page of Debian's Chromium, driven by
+    Playwright, on the live test server (skips outside CI when Chromium is absent). Each page
+    fails its test on a script error or a Content-Security-Policy violation.
+
+    Playwright's synchronous API keeps an event loop running in this thread, which Django would
+    take for async code and refuse ORM calls from. The tests are synchronous, so that guard is
+    lifted while, and only while, the browser runs: Playwright starts and stops with each test."""
+    path = browser.chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    contexts, problems = [], []
+
+    def open_page(**options):
+        context = chromium.new_context(
+            base_url=live_server.url, **{"viewport": browser.DESKTOP, **options}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
+
+    playwright = sync_playwright().start()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        chromium = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)
+        yield open_page
+        for context in contexts:
+            context.close()
+        chromium.close()
+    finally:
+        playwright.stop()
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def browser_page(open_browser):
+    """A desktop-sized page with JavaScript on."""
+    return open_browser()

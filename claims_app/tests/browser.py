@@ -1,0 +1,54 @@
+"""What the browser, accessibility and markup tests need from the machine, and one rule for
+when it is missing: in CI that is a failure (`.ci/run` installs all of it); on a developer's
+machine the test skips and says what to install."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Headless, as root in a container, on a closed network: without the background-networking
+# flags Chromium keeps trying (and failing) to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def unavailable(what: str, install: str):
+    """Skip for want of `what`, except in CI, where its absence is a failure."""
+    message = f"{what} is not on this machine ({install})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}: CI must have it; .ci/run installs it", pytrace=False)
+    pytest.skip(f"{message}; CI runs this test")
+
+
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        unavailable("Chromium", "apt-get install chromium")
+    return CHROMIUM
+
+
+def axe_source() -> str:
+    if not AXE.exists():
+        unavailable("axe-core", "npm ci")
+    return AXE.read_text()
+
+
+def java_path() -> str:
+    java = shutil.which("java")
+    if not java:
+        unavailable("Java, for the Nu Html Checker", "apt-get install default-jre-headless")
+    return java

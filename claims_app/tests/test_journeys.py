@@ -1,0 +1,193 @@
+"""The three journeys, in a real browser (Debian's Chromium, driven by Playwright) against a
+live test server: what a curator, a reader and a citer do, and what each of them sees."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from claims_app.models import Actor, Claim, Passage, Source
+
+from .page_types import CLAIM, seed_with_every_page_type
+
+ARTICLE = """Camps still hold thousands, a defector says
+
+A former guard told the inquiry that the northern camps still hold thousands of prisoners.
+The ministry called the account a fabrication and said no such camps exist.
+Satellite images published last year show the camps' fences being extended."""
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    seed_with_every_page_type()
+
+
+def in_viewport(page, selector: str) -> bool:
+    return page.eval_on_selector(
+        selector,
+        """element => { const box = element.getBoundingClientRect();
+            return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 0; }""",
+    )
+
+
+def test_the_reader_searches_narrows_opens_a_claim_and_reaches_the_disputed_words(
+    seeded, browser_page
+):
+    page = browser_page
+    page.goto("/")
+    search = page.get_by_label("Search the claims, their quotes and the people behind them")
+    search.fill("prisoners")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"/claims/\?q=prisoners"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Claims")
+
+    # A facet narrows the list to the disputed claims, and says so.
+    page.locator(".facet").filter(has_text="Status").get_by_role(
+        "link", name=re.compile(r"^disputed\b")
+    ).first.click()
+    expect(page).to_have_url(re.compile(r"status=disputed"))
+    claim = Claim.objects.get(slug=CLAIM)
+    rows = page.locator("ol.claims > li")
+    expect(rows.first).to_be_visible()
+    for text in rows.locator(".status").all_inner_texts():
+        assert text.strip().lower() == "disputed"
+
+    page.get_by_role("link", name=claim.text).click()
+    expect(page).to_have_url(re.compile(f"/claims/{CLAIM}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(claim.text)
+
+    # A dispute's quote leads to its passage, and from there to the words in their source.
+    dispute = claim.disputes.order_by("pk").first()
+    passage = dispute.passage
+    page.locator(f"#dispute-{dispute.pk} blockquote a").click()
+    expect(page).to_have_url(re.compile(f"/passages/{passage.pk}/$"))
+    expect(page.locator(f"mark#passage-{passage.pk}")).to_have_text(passage.quote)
+    page.get_by_role("link", name="Read it in context").click()
+    expect(page).to_have_url(re.compile(f"/sources/{passage.source.slug}/#passage-{passage.pk}$"))
+    mark = page.locator(f"mark#passage-{passage.pk}")
+    expect(mark).to_have_text(passage.quote)
+    expect(mark).to_be_in_viewport()
+    # Highlighted, and marked as the one asked for: an outline on the target passage only.
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert mark.evaluate("m => getComputedStyle(m).outlineStyle") == "solid"
+    other = page.locator("mark.passage:not(:target)").first
+    assert other.evaluate("m => getComputedStyle(m).outlineStyle") == "none"
+
+
+def test_the_citer_copies_a_passage_citation_holding_its_permalink(
+    seeded, open_browser, live_server
+):
+    page = open_browser(permissions=["clipboard-read", "clipboard-write"])
+    passage = Claim.objects.get(slug=CLAIM).statements.order_by("pk").first().passage
+    page.goto(f"/passages/{passage.pk}/")
+    page.get_by_role("button", name="Copy the citation").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    permalink = f"{live_server.url}/passages/{passage.pk}/"
+    assert copied.endswith(permalink)
+    assert f"“{passage.quote}”" in copied
+    assert passage.source.title in copied
+    # The permalink it holds shows the same words.
+    page.goto(permalink)
+    expect(page.locator(f"mark#passage-{passage.pk}")).to_have_text(passage.quote)
+
+
+def select_words(page, box: str, words: str):
+    """Select `words` in the element `box` with the mouse, as a curator would: press before
+    their first letter and drag to after their last."""
+    rects = page.eval_on_selector(
+        box,
+        """(box, words) => {
+            const text = box.firstChild, at = text.data.indexOf(words);
+            const rect = (from, to) => { const range = document.createRange();
+                range.setStart(text, from); range.setEnd(text, to);
+                const r = range.getBoundingClientRect();
+                return [r.left, r.top, r.right, r.bottom]; };
+            text.parentElement.scrollIntoView({block: "nearest"});
+            return [rect(at, at + 1), rect(at + words.length - 1, at + words.length)];
+        }""",
+        words,
+    )
+    (left, top, _, bottom), (_, top2, right, bottom2) = rects
+    page.mouse.move(left + 1, (top + bottom) / 2)
+    page.mouse.down()
+    page.mouse.move(right - 1, (top2 + bottom2) / 2, steps=8)
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") == words
+
+
+def choose(page, field_id: str, typed: str, option: str):
+    """Pick in the admin's autocomplete widget: open it, type, click the matching result."""
+    page.locator(f"[aria-labelledby='select2-{field_id}-container']").click()
+    page.locator(".select2-container--open .select2-search__field").fill(typed)
+    page.locator(".select2-results__option", has_text=option).first.click()
+    expect(page.locator(f"#select2-{field_id}-container")).to_contain_text(option)
+
+
+def test_the_curator_makes_a_source_passages_and_a_disputed_claim_and_publishes_it(
+    browser_page, transactional_db
+):
+    page = browser_page
+    get_user_model().objects.create_superuser("curator", "curator@example.org", "a long passphrase")
+    guard = Actor.objects.create(name="A former camp guard", kind=Actor.Kind.PERSON)
+    ministry = Actor.objects.create(name="The Ministry of Security", kind=Actor.Kind.ORGANIZATION)
+
+    page.goto("/admin/")
+    page.get_by_label("Username:").fill("curator")
+    page.get_by_label("Password:").fill("a long passphrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="The record")).to_be_visible()
+
+    # The source: its article pasted whole.
+    page.goto("/admin/claims_app/source/add/")
+    page.get_by_label("Title:").fill("Camps still hold thousands, a defector says")
+    page.get_by_label("Text:").fill(ARTICLE)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    source = Source.objects.get()
+    assert source.text == ARTICLE
+
+    # Two passages, each made by selecting its words in the text.
+    made = "the northern camps still hold thousands of prisoners"
+    denied = "The ministry called the account a fabrication"
+    page.get_by_text("Make a passage by selecting words").click()
+    for words in (made, denied):
+        select_words(page, "#source-text-select", words)
+        page.get_by_role("button", name="Make a passage of the selected words").click()
+        expect(page.locator("#make-passage-status")).to_contain_text(
+            f"A passage of {len(words)} characters starting at {ARTICLE.index(words)}"
+        )
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert sorted(Passage.objects.values_list("quote", "start")) == sorted(
+        [(made, ARTICLE.index(made)), (denied, ARTICLE.index(denied))]
+    )
+
+    # The claim: a statement and a dispute, their actors and passages found by typing.
+    page.goto("/admin/claims_app/claim/add/")
+    page.get_by_label("Text:").fill("The northern camps still hold thousands of prisoners.")
+    page.get_by_text("Add another Statement").click()
+    choose(page, "id_statements-0-actor", "guard", guard.name)
+    choose(page, "id_statements-0-passage", "northern camps", made)
+    page.get_by_text("Add another Dispute").click()
+    choose(page, "id_disputes-0-actor", "ministry", ministry.name)
+    page.locator("#id_disputes-0-kind").select_option("denies")
+    choose(page, "id_disputes-0-passage", "fabrication", denied)
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator(".messagelist")).to_contain_text("is published")
+
+    # On the public site, both sides, each with its exact words.
+    claim = Claim.objects.get()
+    assert claim.published and claim.status == "disputed"
+    page.goto(claim.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text(claim.text)
+    expect(page.locator(".status")).to_have_text(re.compile("disputed", re.I))
+    statement = page.locator("article.citation.statement")
+    expect(statement).to_contain_text(guard.name)
+    expect(statement.locator("blockquote")).to_have_text(made)
+    dispute = page.locator("article.citation.dispute")
+    expect(dispute).to_contain_text(ministry.name)
+    expect(dispute.locator("blockquote")).to_have_text(denied)
+    page.goto("/claims/")
+    expect(page.get_by_role("link", name=claim.text)).to_be_visible()
