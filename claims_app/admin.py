@@ -185,7 +185,8 @@ class PassageInline(admin.StackedInline):
         return f"#{obj.pk}, offsets {obj.start}–{obj.end}" if obj.pk else "(made on save)"
 
 
-class AuthorshipInline(admin.TabularInline):
+class AuthorshipInline(admin.StackedInline):
+    # Stacked, not tabular: a tabular row's fields (and its delete box) have no <label>.
     model = Authorship
     extra = 1
     autocomplete_fields = ["actor"]
@@ -236,7 +237,8 @@ class SourceAdmin(SimpleHistoryAdmin):
             return "Save the source first: then select words in its text to make a passage."
         # The text alone in its box, one text node, so that the selection's offsets are exact.
         return format_html(
-            '<div id="source-text-select" class="source-text-select">{}</div>'
+            '<div id="source-text-select" class="source-text-select" tabindex="0" role="region" '
+            'aria-label="The text, to select words in">{}</div>'
             '<p><button type="button" id="make-passage" class="button" hidden>'
             "Make a passage of the selected words</button>"
             '<span id="make-passage-status" role="status"></span></p>',

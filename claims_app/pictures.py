@@ -90,7 +90,8 @@ def _width(text: str) -> float:
 
 def wrap(text: str, width: float, max_lines: int) -> list[str]:
     """`text` in lines no wider than `width` px (estimated), at most `max_lines`, the last
-    ending in "…" if the text did not fit. Words longer than a line are cut."""
+    ending in "…" if the text did not fit, after a whole word (so that what shows is the start
+    of the text, word for word, as a link's name must be). Words longer than a line are cut."""
     words = text.split()
     lines: list[str] = []
     line = ""
@@ -114,7 +115,7 @@ def wrap(text: str, width: float, max_lines: int) -> list[str]:
         lines = lines[:max_lines]
         last = lines[-1]
         while last and _width(last + "…") > width:
-            last = last[:-1]
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
         lines[-1] = last.rstrip() + "…"
     return lines or [""]
 

@@ -356,7 +356,8 @@ def test_the_source_page_offers_its_text_for_selecting_a_passage(editor_client):
     source = SourceFactory(text='He said <b>"no"</b> & left.\nNext line.')
     page = editor_client.get(f"/admin/claims_app/source/{source.pk}/change/").content.decode()
     assert (
-        '<div id="source-text-select" class="source-text-select">'
+        '<div id="source-text-select" class="source-text-select" tabindex="0" role="region" '
+        'aria-label="The text, to select words in">'
         "He said &lt;b&gt;&quot;no&quot;&lt;/b&gt; &amp; left.\nNext line.</div>"
     ) in page
     assert "admin/claims/passage_select.js" in page
