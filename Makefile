@@ -32,8 +32,16 @@ serve: $(VENV)/.installed
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) DJANGO_ACCESS_LOG=1 PORT=$(PORT) $(VENV)/bin/gunicorn --config project/gunicorn.conf.py project.wsgi
 
+# The browser and markup tests' tools from npm, as package-lock.json pins them: axe-core and the
+# Nu Html Checker (its install script, which would fetch a Java, is not run). Without npm,
+# Chromium or Java those tests skip and say so; CI (.ci/run) installs all three.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility and markup tests will skip (CI runs them)."; fi
+
 # Tests run with debug off, as in production; they need a key but never a real one.
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/.installed
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database.
@@ -56,4 +64,4 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis

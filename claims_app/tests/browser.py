@@ -21,7 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+NODE_MODULES = settings.BASE_DIR / "node_modules"  # `npm ci`, from package-lock.json
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -47,8 +49,11 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
-def java_path() -> str:
+def nu_checker() -> list[str]:
+    """The command that runs the Nu Html Checker."""
     java = shutil.which("java")
     if not java:
         unavailable("Java, for the Nu Html Checker", "apt-get install default-jre-headless")
-    return java
+    if not VNU.exists():
+        unavailable("The Nu Html Checker (npm's vnu-jar)", "npm ci")
+    return [java, "-Xss4m", "-jar", str(VNU)]

@@ -224,8 +224,10 @@ def test_any_path_and_query_at_any_public_url_is_answered_cleanly(client, seeded
         section=quote(fill, safe="") or "x",
     )
     params = data.draw(
-        st.lists(st.tuples(st.sampled_from(["q", "page", "p", "topic", "since", fill]), HOSTILE),
-                 max_size=4)
+        st.lists(
+            st.tuples(st.sampled_from(["q", "page", "p", "topic", "since", fill]), HOSTILE),
+            max_size=4,
+        )
     )
     response = client.get(f"{path}?{urlencode(params)}")
     assert response.status_code in (200, 301, 400, 404, 410), (path, params)
@@ -263,7 +265,7 @@ def test_an_oversized_body_is_refused_and_nothing_written(client, seeded, settin
     assert client.post("/claims/", {"q": "x" * 20_000}).status_code == 405
 
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&'
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
 
 def test_markup_in_any_text_field_is_escaped_in_every_output(client):
@@ -282,17 +284,24 @@ def test_markup_in_any_text_field_is_escaped_in_every_output(client):
     )
     topic = TopicFactory(name=f"topic {XSS}", description=f"Described {XSS}")
     claim = ClaimFactory(
-        text=f"Claim {XSS}", title=f"Title {XSS}", quantity_value=5,
-        quantity_unit=f"unit {XSS}", quantity_qualifier="more than",  # one of its choices
+        text=f"Claim {XSS}",
+        title=f"Title {XSS}",
+        quantity_value=5,
+        quantity_unit=f"unit {XSS}",
+        quantity_qualifier="more than",  # one of its choices
     )
     claim.topics.add(topic)
     statement = StatementFactory(
-        claim=claim, actor=actor, note=f"Note {XSS}",
+        claim=claim,
+        actor=actor,
+        note=f"Note {XSS}",
         passage=PassageFactory(source=source, words=f"Before {XSS} after"),
     )
     counter = ClaimFactory(text=f"Counter {XSS}")
     DisputeFactory(
-        claim=claim, actor=ActorFactory(name=f"Disputant {XSS}"), note=f"Why {XSS}",
+        claim=claim,
+        actor=ActorFactory(name=f"Disputant {XSS}"),
+        note=f"Why {XSS}",
         passage=PassageFactory(source=source, words=f"more words {XSS} here"),
         counterclaim=counter,
     )

@@ -453,18 +453,30 @@ def test_a_reimport_that_changes_a_claim_updates_its_time_and_history():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda b: b["claims"][0].update(published_at="yesterday"),
-         "claims[0].published_at: “yesterday” is not a date and time with its offset"),
-        (lambda b: b["claims"][0].update(published_at="2026-11-25T10:00:00"),
-         "claims[0].published_at: “2026-11-25T10:00:00” is not a date and time with its offset"),
-        (lambda b: b["claims"][0]["statements"][0].update(passage=0),
-         "claims[0].statements[0].passage: 0 is not a passage id (1 or more)"),
-        (lambda b: b["claims"][0]["statements"][0].update(id="7"),
-         "claims[0].statements[0].id: has the wrong type (str)"),
-        (lambda b: b.update(deleted_passages=[{"id": 3}]),
-         "deleted_passages[0].deleted_at: is required"),
-        (lambda b: b.update(deleted_passages=[{"id": -3, "deleted_at": "2026-01-01T00:00:00Z"}]),
-         "deleted_passages[0].id: -3 is not a passage id (1 or more)"),
+        (
+            lambda b: b["claims"][0].update(published_at="yesterday"),
+            "claims[0].published_at: “yesterday” is not a date and time with its offset",
+        ),
+        (
+            lambda b: b["claims"][0].update(published_at="2026-11-25T10:00:00"),
+            "claims[0].published_at: “2026-11-25T10:00:00” is not a date and time with its offset",
+        ),
+        (
+            lambda b: b["claims"][0]["statements"][0].update(passage=0),
+            "claims[0].statements[0].passage: 0 is not a passage id (1 or more)",
+        ),
+        (
+            lambda b: b["claims"][0]["statements"][0].update(id="7"),
+            "claims[0].statements[0].id: has the wrong type (str)",
+        ),
+        (
+            lambda b: b.update(deleted_passages=[{"id": 3}]),
+            "deleted_passages[0].deleted_at: is required",
+        ),
+        (
+            lambda b: b.update(deleted_passages=[{"id": -3, "deleted_at": "2026-01-01T00:00:00Z"}]),
+            "deleted_passages[0].id: -3 is not a passage id (1 or more)",
+        ),
     ],
 )
 def test_bad_restore_keys_are_rejected_naming_the_item(change, expected):

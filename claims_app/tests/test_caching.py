@@ -62,9 +62,7 @@ def test_a_bundle_import_shows_at_once(client):
                     "key": "imported",
                     "text": "Imported claim.",
                     "published": True,
-                    "statements": [
-                        {"actor": "Importer", "source": "s", "quote": "imported words"}
-                    ],
+                    "statements": [{"actor": "Importer", "source": "s", "quote": "imported words"}],
                 }
             ],
         }

@@ -31,9 +31,7 @@ def draft():
     source = SourceFactory(
         title="The Lighthouse Papers", text=SECRET_TEXT, publisher=ActorFactory(name="Gull Press")
     )
-    claim = ClaimFactory(
-        text="Zanzibar keeps secret ledgers.", published=False, quantity_value=7
-    )
+    claim = ClaimFactory(text="Zanzibar keeps secret ledgers.", published=False, quantity_value=7)
     topic = TopicFactory(name="lighthouses")
     claim.topics.add(topic)
     statement = StatementFactory(

@@ -106,9 +106,7 @@ def test_the_json_ld_expands_into_linked_data(client, wikidata_claim):
     claim, review = types["https://schema.org/Claim"], types["https://schema.org/ClaimReview"]
     assert review["https://schema.org/itemReviewed"][0]["@id"] == claim["@id"]
     author = claim["https://schema.org/author"][0]
-    assert author["https://schema.org/sameAs"] == [
-        {"@id": "https://www.wikidata.org/wiki/Q42970"}
-    ]
+    assert author["https://schema.org/sameAs"] == [{"@id": "https://www.wikidata.org/wiki/Q42970"}]
     rating = review["https://schema.org/reviewRating"][0]
     assert rating["https://schema.org/alternateName"] == [{"@value": "questions"}]
 
@@ -206,12 +204,14 @@ def test_pages_advertise_their_feeds(client, record_with_a_draft):
     critic = claim.disputes.get().actor
     home = client.get("/").content.decode()
     assert 'type="application/atom+xml" title="New claims" href="/feeds/claims.atom"' in home
-    assert f'href="/feeds/actors/{critic.slug}.atom"' in client.get(
-        f"/actors/{critic.slug}/"
-    ).content.decode()
-    assert f'href="/feeds/topics/{topic.slug}.atom"' in client.get(
-        f"/topics/{topic.slug}/"
-    ).content.decode()
+    assert (
+        f'href="/feeds/actors/{critic.slug}.atom"'
+        in client.get(f"/actors/{critic.slug}/").content.decode()
+    )
+    assert (
+        f'href="/feeds/topics/{topic.slug}.atom"'
+        in client.get(f"/topics/{topic.slug}/").content.decode()
+    )
 
 
 def test_a_form_feed_pasted_into_a_quote_does_not_break_a_feed(client):
@@ -315,9 +315,7 @@ def hostile(db):
     """A published claim whose actor, claim text, topic, quote and note are all markup-like,
     in two scripts."""
     topic = TopicFactory(name='camps & "prisons" <u>')
-    source = SourceFactory(
-        title='<b>Title</b> & "more"', text=f"Before. {HOSTILE_QUOTE}. After."
-    )
+    source = SourceFactory(title='<b>Title</b> & "more"', text=f"Before. {HOSTILE_QUOTE}. After.")
     claim = ClaimFactory(
         text='<i>More</i> than 130,000 & "many" </script> 정치범',
         quantity_value=130000,
@@ -327,8 +325,9 @@ def hostile(db):
     actor = ActorFactory(name=HOSTILE_NAME, wikidata="Q1")
     passage = PassageFactory(source=source, words=HOSTILE_QUOTE)
     StatementFactory(claim=claim, actor=actor, passage=passage, date="2018-12-01")
-    DisputeFactory(claim=claim, actor=actor, passage=passage, note='<a href="x">note</a> &',
-                   kind="denies")
+    DisputeFactory(
+        claim=claim, actor=actor, passage=passage, note='<a href="x">note</a> &', kind="denies"
+    )
     return claim, actor, topic, passage
 
 
@@ -354,7 +353,7 @@ def test_markup_in_the_data_is_text_in_every_output(client, hostile):
             texts = " ".join(picture.itertext())
             assert "<script>" not in svg
             if picture.get("role") == "group" and url != f"/topics/{topic.slug}/":
-                assert "Kim \"Jong\" <b>Un</b> & 김정은" in texts, url  # shown as written
+                assert 'Kim "Jong" <b>Un</b> & 김정은' in texts, url  # shown as written
 
     # JSON-LD: the names and words read back exactly as written.
     node, (review,) = _graph(client, claim)
@@ -365,8 +364,12 @@ def test_markup_in_the_data_is_text_in_every_output(client, hostile):
     assert review["author"]["name"] == HOSTILE_NAME
 
     # Feeds: titles and summaries carry the same characters, as text.
-    for url in ["/feeds/claims.atom", "/feeds/disputes.atom", f"/feeds/actors/{actor.slug}.atom",
-                f"/feeds/topics/{topic.slug}.atom"]:
+    for url in [
+        "/feeds/claims.atom",
+        "/feeds/disputes.atom",
+        f"/feeds/actors/{actor.slug}.atom",
+        f"/feeds/topics/{topic.slug}.atom",
+    ]:
         feed = _feed(client, url)
         assert feed.entries, url
     entry = _feed(client, "/feeds/disputes.atom").entries[0]
@@ -409,18 +412,38 @@ def test_the_sitemap_index_does_not_read_every_row(client, disputed_claim):
     with CaptureQueriesContext(connection) as queries:
         client.get("/sitemap.xml")
     # Counts only: no query fetches rows' dates (each sitemap page gives its own).
-    assert all("COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper()
-               for q in queries.captured_queries), [q["sql"] for q in queries.captured_queries]
+    assert all(
+        "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() for q in queries.captured_queries
+    ), [q["sql"] for q in queries.captured_queries]
 
 
 # Every schema.org term our JSON-LD uses, each checked against schema.org (a misspelt property
 # would still expand under @vocab, so the expansion test alone would not catch it).
 SCHEMA_ORG_TERMS = {
-    "Claim", "ClaimReview", "CreativeWork", "Rating", "Person", "Organization",
-    "GovernmentOrganization", "NewsMediaOrganization",
-    "url", "name", "text", "author", "appearance", "datePublished", "keywords", "sameAs",
-    "hasPart", "claimReviewed", "itemReviewed", "reviewRating", "alternateName", "reviewBody",
-    "citation", "isBasedOn",
+    "Claim",
+    "ClaimReview",
+    "CreativeWork",
+    "Rating",
+    "Person",
+    "Organization",
+    "GovernmentOrganization",
+    "NewsMediaOrganization",
+    "url",
+    "name",
+    "text",
+    "author",
+    "appearance",
+    "datePublished",
+    "keywords",
+    "sameAs",
+    "hasPart",
+    "claimReviewed",
+    "itemReviewed",
+    "reviewRating",
+    "alternateName",
+    "reviewBody",
+    "citation",
+    "isBasedOn",
 }
 
 

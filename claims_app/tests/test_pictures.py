@@ -181,12 +181,28 @@ def estimates(db):
         )
         return claim
 
-    estimate("More than 130,000 are held.", "Amnesty", 130000, datetime.date(2018, 12, 1),
-             precision="month", quantity_qualifier="more than")
-    estimate("Between 80,000 and 120,000 are held.", "Researchers", 80000,
-             datetime.date(2014, 2, 7), quantity_value_max=Decimal(120000))
-    estimate("Up to 200,000 are held.", "A defector", 200000, datetime.date(2011, 5, 1),
-             quantity_qualifier="up to")
+    estimate(
+        "More than 130,000 are held.",
+        "Amnesty",
+        130000,
+        datetime.date(2018, 12, 1),
+        precision="month",
+        quantity_qualifier="more than",
+    )
+    estimate(
+        "Between 80,000 and 120,000 are held.",
+        "Researchers",
+        80000,
+        datetime.date(2014, 2, 7),
+        quantity_value_max=Decimal(120000),
+    )
+    estimate(
+        "Up to 200,000 are held.",
+        "A defector",
+        200000,
+        datetime.date(2011, 5, 1),
+        quantity_qualifier="up to",
+    )
     estimate("An undated estimate.", "Nobody dated", 5, None)
     draft = estimate("A secret draft estimate.", "Draft-only", 999999, datetime.date(2020, 1, 1))
     draft.unpublish()
@@ -216,7 +232,7 @@ def test_a_topic_charts_its_numeric_claims_over_time(client, estimates):
     assert "999,999" not in page and "Draft-only" not in page
     assert "1 numeric claim without a date is not charted." in page
     # The same figures, as a table.
-    assert "<td>Researchers</td><td class=\"number\">80,000–120,000</td>" in page
+    assert '<td>Researchers</td><td class="number">80,000–120,000</td>' in page
 
 
 def test_the_chart_scale_covers_every_value(estimates, client):
@@ -266,7 +282,9 @@ def test_the_map_draws_the_claims_the_list_would_show(client, disputed_claim):
 def test_a_bad_map_filter_is_a_400_and_an_empty_one_says_so(client, disputed_claim):
     response = client.get("/map/?since=yesterday")
     assert response.status_code == 400
-    assert "Enter a valid date." in response.content.decode()
+    page = response.content.decode()
+    assert "Enter a valid date. (“yesterday” is not one: YYYY-MM-DD)" in page
+    assert 'value="yesterday"' not in page  # a date field cannot hold it
     assert client.get("/map/?page=9").status_code == 404
     response = client.get("/map/?q=nothing+like+this")
     assert "No claims match these filters." in response.content.decode()
@@ -323,8 +341,14 @@ def test_dates_at_the_ends_of_the_calendar_are_drawn(client):
 
 def _estimate(value, value_max=None, date=datetime.date(2020, 1, 1), who="A"):
     return pictures.Estimate(
-        value=value, value_max=value_max, qualifier="", date=date, when=str(date),
-        claimants=who, text="t", href=f"/claims/{who}-{value}-{date}/",
+        value=value,
+        value_max=value_max,
+        qualifier="",
+        date=date,
+        when=str(date),
+        claimants=who,
+        text="t",
+        href=f"/claims/{who}-{value}-{date}/",
     )
 
 
@@ -368,12 +392,22 @@ def test_equal_estimates_on_one_day_are_two_points_not_one():
     assert sorted(_links(svg).values()) == ["A, 2020-01-01: 5 units", "B, 2020-01-01: 5 units"]
 
 
-@given(st.lists(st.dates(min_value=datetime.date(2000, 1, 1),
-                         max_value=datetime.date(2003, 1, 1)), min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2003, 1, 1)),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_no_dot_on_a_timeline_hides_another(dates):
     moments = [
-        pictures.Moment(date=d, role="states" if i % 3 else "denies", text="t",
-                        href=f"/claims/c/#{i}", when=str(d))
+        pictures.Moment(
+            date=d,
+            role="states" if i % 3 else "denies",
+            text="t",
+            href=f"/claims/c/#{i}",
+            when=str(d),
+        )
         for i, d in enumerate(dates)
     ]
     svg = ET.fromstring(pictures.actor_timeline("A", moments, None, 0))

@@ -186,8 +186,14 @@ def test_failed_logins_are_throttled(client, settings):
 @pytest.mark.django_db
 def test_public_urls_answer_only_reads(client, disputed_claim):
     before = Claim.objects.count()
-    for url in [f"/claims/{disputed_claim.slug}/", "/claims.json", "/feeds/claims.atom",
-                "/sitemap.xml", "/robots.txt", "/map/"]:
+    for url in [
+        f"/claims/{disputed_claim.slug}/",
+        "/claims.json",
+        "/feeds/claims.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/map/",
+    ]:
         for method in ("post", "put", "patch", "delete"):
             response = getattr(client, method)(url)
             assert response.status_code == 405, (method, url)

@@ -34,33 +34,57 @@ TEXT = (
 def record():
     """A small record whose passage ids have gaps (passages made and deleted), with a draft,
     topics, a counterclaim, numbers and dates."""
-    source = SourceFactory(title="Report", text=TEXT, date=datetime.date(2018, 12, 1),
-                           date_precision="month")
+    source = SourceFactory(
+        title="Report", text=TEXT, date=datetime.date(2018, 12, 1), date_precision="month"
+    )
     for words in ("The committee", "Critics asked"):  # ids taken, then freed: gaps
         PassageFactory(source=source, words=words).delete()
     topic = TopicFactory(name="camps")
     committee, ministry = ActorFactory(name="Committee"), ActorFactory(name="Ministry")
-    first = ClaimFactory(text="More than 130,000 are held.", quantity_value=130000,
-                         quantity_unit="people", quantity_qualifier="more than")
+    first = ClaimFactory(
+        text="More than 130,000 are held.",
+        quantity_value=130000,
+        quantity_unit="people",
+        quantity_qualifier="more than",
+    )
     first.topics.add(topic)
-    StatementFactory(claim=first, actor=committee,
-                     passage=PassageFactory(source=source, words="more than 130,000 people"))
+    StatementFactory(
+        claim=first,
+        actor=committee,
+        passage=PassageFactory(source=source, words="more than 130,000 people"),
+    )
     counter = ClaimFactory(text="No one is held.")
     denial = PassageFactory(source=source, words="denied it outright")  # cited twice
     StatementFactory(claim=counter, actor=ministry, passage=denial)
-    DisputeFactory(claim=first, actor=ministry, kind="denies", note="Flatly.",
-                   counterclaim=counter, passage=denial)
-    DisputeFactory(claim=first, actor=ActorFactory(name="Critics"),
-                   passage=PassageFactory(source=source, words="asked how the figure"))
-    second = ClaimFactory(text="The camps hold 200,000.", quantity_value=200000,
-                          quantity_unit="people")
+    DisputeFactory(
+        claim=first,
+        actor=ministry,
+        kind="denies",
+        note="Flatly.",
+        counterclaim=counter,
+        passage=denial,
+    )
+    DisputeFactory(
+        claim=first,
+        actor=ActorFactory(name="Critics"),
+        passage=PassageFactory(source=source, words="asked how the figure"),
+    )
+    second = ClaimFactory(
+        text="The camps hold 200,000.", quantity_value=200000, quantity_unit="people"
+    )
     second.topics.add(topic)
-    StatementFactory(claim=second, actor=ActorFactory(name="Defector"),
-                     date=datetime.date(2019, 3, 2),
-                     passage=PassageFactory(source=source, words="the camps hold 200,000"))
+    StatementFactory(
+        claim=second,
+        actor=ActorFactory(name="Defector"),
+        date=datetime.date(2019, 3, 2),
+        passage=PassageFactory(source=source, words="the camps hold 200,000"),
+    )
     draft = ClaimFactory(text="A draft.", published=False)
-    StatementFactory(claim=draft, actor=committee,
-                     passage=PassageFactory(source=source, words="stands by the figure"))
+    StatementFactory(
+        claim=draft,
+        actor=committee,
+        passage=PassageFactory(source=source, words="stands by the figure"),
+    )
     PassageFactory(source=source, words="Later the committee").delete()  # the last id: gone
     return source
 
@@ -68,8 +92,19 @@ def record():
 def _public_pages(client) -> dict[str, str]:
     """Every public page and twin, found by following the sitemap and the objects' twins.
     Feeds and sitemaps are left out: they carry when each row was last written."""
-    urls = ["/", "/index.json", "/claims/", "/claims.json", "/claims.csv", "/actors/",
-            "/actors.json", "/sources/", "/sources.json", "/map/", "/claims/?q=camps"]
+    urls = [
+        "/",
+        "/index.json",
+        "/claims/",
+        "/claims.json",
+        "/claims.csv",
+        "/actors/",
+        "/actors.json",
+        "/sources/",
+        "/sources.json",
+        "/map/",
+        "/claims/?q=camps",
+    ]
     for section in SITEMAPS:
         xml = client.get(f"/sitemap-{section}.xml").content.decode()
         for loc in re.findall(r"<loc>http://localhost(/[^<]*)</loc>", xml):
