@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve test lint bench loadtest clean
+.PHONY: run serve test lint bench loadtest screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
@@ -59,6 +59,11 @@ $(VENV)/.installed-load: $(VENV)/.installed
 
 loadtest: $(VENV)/.installed-load
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/loadtest.py
+
+# PNGs of every public page kind (desktop, phone, some dark) and the curation screens, into
+# docs/screenshots/, from a throwaway database of the seed data. Needs Debian's chromium.
+screenshots: $(VENV)/.installed
+	$(PY) docs/screenshots.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,156 @@
+"""`make screenshots`: PNGs of every kind of public page (desktop and phone widths, and a few in
+the dark scheme) and of the curation screens, into docs/screenshots/.
+
+It builds a throwaway SQLite database of the seed data (plus the states the seed never shows: a
+passage whose source changed, a deleted one), serves it with debug off as production would, and
+photographs each page in Debian's Chromium through Playwright."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+OUT = BASE / "docs" / "screenshots"
+sys.path.insert(0, str(BASE))
+
+WORK = Path(tempfile.mkdtemp(prefix="screenshots-"))
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"sqlite:///{WORK / 'screenshots.sqlite3'}",
+    "DJANGO_SECRET_KEY": "screenshots-only-not-secret",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils.text import slugify  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from claims_app.models import Claim, Source  # noqa: E402
+from claims_app.tests import browser  # noqa: E402
+from claims_app.tests.page_types import CLAIM, page_types, seed_with_every_page_type  # noqa: E402
+
+PASSWORD = "screenshots-only"
+DARK_TOO = {"claim", "source at a passage", "passage", "topic", "map"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=BASE,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("the server did not start")
+
+
+def shoot(page, url: str, name: str):
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=OUT / f"{name}.png")
+    print(f"  {name}.png  {url}")
+
+
+def main():
+    if not Path(browser.CHROMIUM).exists():
+        sys.exit(f"Chromium is not at {browser.CHROMIUM}: apt-get install chromium")
+    call_command("migrate", verbosity=0)
+    seed_with_every_page_type()
+    get_user_model().objects.create_superuser("curator", "curator@example.org", PASSWORD)
+    pages = page_types()
+    source = Source.objects.get(slug="neo-2023-failed-attack")
+    claim = Claim.objects.get(slug=CLAIM)
+    curation = {
+        "admin-index": "/admin/",
+        "admin-source-select-words": f"/admin/claims_app/source/{source.pk}/change/",
+        "admin-claim": f"/admin/claims_app/claim/{claim.pk}/change/",
+        "admin-claims": "/admin/claims_app/claim/",
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.png"):
+        old.unlink()
+    port = free_port()
+    server = serve(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS
+            )
+            for width, viewport in (("desktop", browser.DESKTOP), ("phone", browser.PHONE)):
+                for scheme in ("light", "dark"):
+                    context = chromium.new_context(
+                        base_url=base,
+                        viewport=viewport,
+                        color_scheme=scheme,
+                        is_mobile=width == "phone",
+                        has_touch=width == "phone",
+                    )
+                    page = context.new_page()
+                    for kind, url in pages.items():
+                        if scheme == "light" or kind in DARK_TOO:
+                            suffix = "" if scheme == "light" else "-dark"
+                            shoot(page, url, f"{slugify(kind)}-{width}{suffix}")
+                    context.close()
+            context = chromium.new_context(base_url=base, viewport=browser.DESKTOP)
+            page = context.new_page()
+            page.goto("/admin/login/")
+            page.get_by_label("Username:").fill("curator")
+            page.get_by_label("Password:").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            for name, url in curation.items():
+                page.goto(url)
+                if name == "admin-source-select-words":
+                    page.get_by_text("Make a passage by selecting words").click()
+                    page.locator("#source-text-select").scroll_into_view_if_needed()
+                    page.evaluate(
+                        """() => { const box = document.getElementById('source-text-select');
+                        const text = box.firstChild;
+                        const words = 'the author deems to be exceedingly low';
+                        const at = Math.max(0, text.data.indexOf(words));
+                        const range = document.createRange();
+                        range.setStart(text, at); range.setEnd(text, at + words.length);
+                        getSelection().removeAllRanges(); getSelection().addRange(range);
+                        document.getElementById('make-passage').click(); }"""
+                    )
+                    page.locator("#make-passage-status").scroll_into_view_if_needed()
+                    page.screenshot(path=OUT / f"{name}.png")
+                    print(f"  {name}.png  {url}")
+                else:
+                    shoot(page, url, name)
+            context.close()
+            chromium.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"{len(list(OUT.glob('*.png')))} screenshots in {OUT.relative_to(BASE)}/")
+
+
+if __name__ == "__main__":
+    main()
