@@ -66,22 +66,40 @@ def highlighted(headline: str) -> str:
     return search.highlighted(headline)
 
 
+def _cut_before(context: str, length: int) -> str:
+    """Context of `length` characters before a passage, cut at a word where it was cut."""
+    if len(context) >= length and " " in context:
+        context = "…" + context[context.index(" ") + 1 :]
+    return context
+
+
+def _cut_after(context: str, length: int) -> str:
+    if len(context) >= length and " " in context:
+        context = context[: context.rindex(" ")] + "…"
+    return context
+
+
 @register.filter
 def before(passage, length: int = 160) -> str:
     """The source text just before a passage, cut at a word."""
-    context = anchoring.context_before(passage.source.text, passage.start, length)
-    if len(context) == length and " " in context:
-        context = "…" + context[context.index(" ") + 1 :]
-    return context
+    return _cut_before(anchoring.context_before(passage.source.text, passage.start, length), length)
 
 
 @register.filter
 def after(passage, length: int = 160) -> str:
     """The source text just after a passage, cut at a word."""
-    context = anchoring.context_after(passage.source.text, passage.end, length)
-    if len(context) == length and " " in context:
-        context = context[: context.rindex(" ")] + "…"
-    return context
+    return _cut_after(anchoring.context_after(passage.source.text, passage.end, length), length)
+
+
+@register.filter
+def before_as_cited(passage) -> str:
+    """The context stored when a (since changed) passage was cited, before it, cut at a word."""
+    return _cut_before(passage.prefix, anchoring.CONTEXT_LENGTH)
+
+
+@register.filter
+def after_as_cited(passage) -> str:
+    return _cut_after(passage.suffix, anchoring.CONTEXT_LENGTH)
 
 
 @register.simple_tag(takes_context=True)

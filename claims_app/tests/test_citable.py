@@ -1,5 +1,7 @@
 """Passages stay citable: deleted ones answer 410, renamed objects 301, ids are never reused."""
 
+import re
+
 import pytest
 
 from claims_app.models import Actor, Claim, Passage, Source
@@ -202,3 +204,15 @@ def test_a_changed_passage_has_no_position_in_its_annotation(client, disputed_cl
     annotation = client.get(f"/passages/{passage.pk}.json").json()["annotation"]
     assert [s["type"] for s in annotation["target"]["selector"]] == ["TextQuoteSelector"]
     assert annotation["target"]["source"] == f"http://localhost/sources/{source.slug}/"
+
+
+def test_a_changed_passage_shows_its_cited_context_cut_at_words(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    source = passage.source
+    suffix = passage.suffix
+    source.text = source.text.replace(passage.quote, "other words altogether")
+    source.save()
+    page = client.get(f"/passages/{passage.pk}/").content.decode()
+    shown = re.search(r"</mark>(.*?)</p>", page, flags=re.S)[1]
+    assert len(suffix) == 32 and not suffix.endswith(" ")  # the stored context ends mid-word
+    assert shown == suffix[: suffix.rindex(" ")] + "…"
