@@ -6,6 +6,7 @@ passage whose source changed, a deleted one), serves it with debug off as produc
 photographs each page in Debian's Chromium through Playwright."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,9 +19,11 @@ OUT = BASE / "docs" / "screenshots"
 sys.path.insert(0, str(BASE))
 
 WORK = Path(tempfile.mkdtemp(prefix="screenshots-"))
+# Only what this run makes is touched: its own database and cache, whatever the environment says.
 ENV = {
-    **os.environ,
+    **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CACHE_", "PAGE_"))},
     "DATABASE_URL": f"sqlite:///{WORK / 'screenshots.sqlite3'}",
+    "CACHE_URL": "locmem://",
     "DJANGO_SECRET_KEY": "screenshots-only-not-secret",
     "DJANGO_DEBUG": "0",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -43,6 +46,7 @@ from claims_app.tests import browser  # noqa: E402
 from claims_app.tests.page_types import CLAIM, page_types, seed_with_every_page_type  # noqa: E402
 
 PASSWORD = "screenshots-only"
+SHOTS = WORK / "screenshots"  # moved to OUT once all are taken
 DARK_TOO = {"claim", "source at a passage", "passage", "topic", "map"}
 
 
@@ -53,12 +57,13 @@ def free_port() -> int:
 
 
 def serve(port: int) -> subprocess.Popen:
+    log = WORK / "server.log"
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=BASE,
         env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     for _ in range(100):
         try:
@@ -67,13 +72,13 @@ def serve(port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     server.kill()
-    sys.exit("the server did not start")
+    sys.exit("the server did not start:\n" + log.read_text())
 
 
 def shoot(page, url: str, name: str):
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=OUT / f"{name}.png")
+    page.screenshot(path=SHOTS / f"{name}.png")
     print(f"  {name}.png  {url}")
 
 
@@ -92,9 +97,7 @@ def main():
         "admin-claim": f"/admin/claims_app/claim/{claim.pk}/change/",
         "admin-claims": "/admin/claims_app/claim/",
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.png"):
-        old.unlink()
+    SHOTS.mkdir()
     port = free_port()
     server = serve(port)
     base = f"http://127.0.0.1:{port}"
@@ -140,7 +143,7 @@ def main():
                         document.getElementById('make-passage').click(); }"""
                     )
                     page.locator("#make-passage-status").scroll_into_view_if_needed()
-                    page.screenshot(path=OUT / f"{name}.png")
+                    page.screenshot(path=SHOTS / f"{name}.png")
                     print(f"  {name}.png  {url}")
                 else:
                     shoot(page, url, name)
@@ -149,8 +152,16 @@ def main():
     finally:
         server.terminate()
         server.wait()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.png"):
+        old.unlink()
+    for shot in SHOTS.glob("*.png"):
+        shutil.move(shot, OUT / shot.name)
     print(f"{len(list(OUT.glob('*.png')))} screenshots in {OUT.relative_to(BASE)}/")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)

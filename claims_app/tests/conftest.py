@@ -1,5 +1,3 @@
-import os
-
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -44,17 +42,20 @@ def derived_columns_stay_true(request):
     """After every test that wrote to the database, each stored derived column (a claim's
     status, an actor's counts, …) equals a fresh computation: a write path that forgot to
     refresh them fails here."""
-    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+    if "transactional_db" in request.fixturenames:  # the browser tests (live_server)
+        request.getfixturevalue("transactional_db")  # so that the check runs before the flush
+    elif "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")  # so that the check runs before the test's data goes
+    else:
         yield
         return
-    request.getfixturevalue("db")  # so that the check runs before the test's data goes
     yield
     stale = derived_stale()
     assert not stale, "stale derived columns:\n" + "\n".join(stale[:20])
 
 
 @pytest.fixture
-def open_browser(live_server, transactional_db):
+def open_browser(live_server, transactional_db, monkeypatch):
     """`open_browser(**context options)` → a new page of Debian's Chromium, driven by
     Playwright, on the live test server (skips outside CI when Chromium is absent). Each page
     fails its test on a script error or a Content-Security-Policy violation.
@@ -83,8 +84,8 @@ def open_browser(live_server, transactional_db):
         )
         return page
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the browser stops
     playwright = sync_playwright().start()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         chromium = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)
         yield open_page
@@ -93,7 +94,6 @@ def open_browser(live_server, transactional_db):
         chromium.close()
     finally:
         playwright.stop()
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
     assert not problems, "\n".join(problems)
 
 

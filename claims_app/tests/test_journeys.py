@@ -119,10 +119,14 @@ def select_words(page, box: str, words: str):
 
 def choose(page, field_id: str, typed: str, option: str):
     """Pick in the admin's autocomplete widget: open it, type, click the matching result."""
-    page.locator(f"[aria-labelledby='select2-{field_id}-container']").click()
+    widget = page.locator(f"#{field_id} + .select2 [role=combobox]")
+    label = page.locator(f"label[for={field_id}]").inner_text()  # "Actor:"
+    expect(widget).to_have_accessible_name(label)  # named by its field's label while empty
+    widget.click()
     page.locator(".select2-container--open .select2-search__field").fill(typed)
     page.locator(".select2-results__option", has_text=option).first.click()
     expect(page.locator(f"#select2-{field_id}-container")).to_contain_text(option)
+    expect(widget).to_have_accessible_name(re.compile(f"^{re.escape(label)} .*{re.escape(option)}"))
 
 
 def test_the_curator_makes_a_source_passages_and_a_disputed_claim_and_publishes_it(

@@ -4,17 +4,25 @@
 (function () {
   "use strict";
   function labelOf(select) {
-    var label = select && select.id && document.querySelector("label[for='" + select.id + "']");
-    return label ? label.textContent.replace(/:\s*$/, "").trim() : "";
+    return select.id ? document.querySelector("label[for='" + select.id + "']") : null;
   }
   function name(root) {
     root.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
-      var text = labelOf(select);
+      var label = labelOf(select);
       var container = select.nextElementSibling;
-      if (!text || !container || !container.classList.contains("select2")) return;
-      container.querySelectorAll(
-        "[role=combobox]:not([aria-label]), [role=textbox]:not([aria-label])"
-      ).forEach(function (box) { box.setAttribute("aria-label", text); });
+      if (!label || !container || !container.classList.contains("select2")) return;
+      if (!label.id) label.id = select.id + "-label";
+      var text = label.textContent.replace(/:\s*$/, "").trim();
+      // Named by the label and then the choice ("Actor, Amnesty International"): Select2's own
+      // aria-labelledby names it by the choice alone, and by nothing while it is empty.
+      container.querySelectorAll("[role=combobox]").forEach(function (box) {
+        var rendered = box.querySelector(".select2-selection__rendered[id]");
+        var names = label.id + (rendered ? " " + rendered.id : "");
+        if (box.getAttribute("aria-labelledby") !== names) box.setAttribute("aria-labelledby", names);
+      });
+      container.querySelectorAll("[role=textbox]:not([aria-label])").forEach(function (box) {
+        box.setAttribute("aria-label", text);
+      });
       // Select2 4.0 puts its "remove all" cross straight into the list of choices.
       container.querySelectorAll("ul > .select2-selection__clear:not([role])").forEach(
         function (cross) { cross.setAttribute("role", "listitem"); }
