@@ -123,10 +123,7 @@ def main():
                     context.close()
             context = chromium.new_context(base_url=base, viewport=browser.DESKTOP)
             page = context.new_page()
-            page.goto("/admin/login/")
-            page.get_by_label("Username:").fill("curator")
-            page.get_by_label("Password:").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            browser.log_in(page, "curator", PASSWORD)
             for name, url in curation.items():
                 page.goto(url)
                 if name == "admin-source-select-words":

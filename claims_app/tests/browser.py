@@ -57,3 +57,14 @@ def nu_checker() -> list[str]:
     if not VNU.exists():
         unavailable("The Nu Html Checker (npm's vnu-jar)", "npm ci")
     return [java, "-Xss4m", "-jar", str(VNU)]
+
+
+def log_in(page, username: str, password: str):
+    """Log in to the admin through its form, as a curator does, and land on its index."""
+    from playwright.sync_api import expect
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username:").fill(username)
+    page.get_by_label("Password:").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="The record")).to_be_visible()

@@ -7,6 +7,7 @@ from claims_app.derived import derived_stale
 
 from . import browser
 from .factories import ActorFactory, ClaimFactory, DisputeFactory, PassageFactory, StatementFactory
+from .page_types import page_types, seed_with_every_page_type
 
 
 @pytest.fixture
@@ -103,6 +104,13 @@ def open_browser(transactional_db, live_server, monkeypatch, settings):
         playwright.stop()
 
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def every_page(transactional_db):
+    """The seed data, with every kind of public page: kind → an address of it."""
+    seed_with_every_page_type()
+    return page_types()
 
 
 @pytest.fixture

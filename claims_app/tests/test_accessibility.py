@@ -13,15 +13,9 @@ from playwright.sync_api import expect
 from claims_app.models import Claim, Passage, Source
 
 from . import browser
-from .page_types import CLAIM, page_types, seed_with_every_page_type
+from .page_types import CLAIM
 
 SERIOUS = ("serious", "critical")
-
-
-@pytest.fixture
-def every_page(transactional_db):
-    seed_with_every_page_type()
-    return page_types()
 
 
 def axe_violations(page, *, ids: set | None = None) -> list[str]:
@@ -50,7 +44,7 @@ def audit(page, addresses: dict[str, str]) -> list[str]:
     return problems
 
 
-def test_axe_finds_what_it_is_meant_to_find(open_browser, live_server):
+def test_axe_finds_what_it_is_meant_to_find(open_browser):
     """The audit is live: a page with an unlabelled field and an image without text fails."""
     page = open_browser(bypass_csp=True)
     page.set_content('<html lang="en"><title>t</title><main><input><img src="x.png"></main></html>')
@@ -73,22 +67,14 @@ def test_no_public_page_has_a_serious_accessibility_violation_on_a_phone(every_p
     assert not problems, "\n".join(problems)
 
 
-def admin_login(page, username="curator", password="a long passphrase"):
-    get_user_model().objects.create_superuser(username, f"{username}@example.org", password)
-    page.goto("/admin/login/")
-    page.get_by_label("Username:").fill(username)
-    page.get_by_label("Password:").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="The record")).to_be_visible()
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_customised_admin_screens_have_no_serious_accessibility_violation(
     every_page, open_browser, scheme
 ):
     page = open_browser(bypass_csp=True, color_scheme=scheme)
     audit_login = audit(page, {"admin login": "/admin/login/"})
-    admin_login(page)
+    get_user_model().objects.create_superuser("curator", "c@example.org", "a long passphrase")
+    browser.log_in(page, "curator", "a long passphrase")
     source = Source.objects.get(slug="neo-2023-failed-attack")
     claim = Claim.objects.get(slug=CLAIM)
     screens = {
@@ -179,9 +165,7 @@ def test_the_keyboard_reaches_every_link_and_control_with_a_visible_focus(
     assert not problems, "\n".join(problems)
 
 
-def test_the_keyboard_check_notices_an_unreachable_control_and_an_invisible_focus(
-    open_browser, live_server
-):
+def test_the_keyboard_check_notices_an_unreachable_control_and_an_invisible_focus(open_browser):
     page = open_browser()
     page.set_content(
         "<style>a:focus { outline: none } span:focus { outline: 2px solid }</style>"

@@ -3,13 +3,13 @@ live test server: what a curator, a reader and a citer do, and what each of them
 
 import re
 
-import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from claims_app.models import Actor, Claim, Passage, Source
 
-from .page_types import CLAIM, seed_with_every_page_type
+from . import browser
+from .page_types import CLAIM
 
 ARTICLE = """Camps still hold thousands, a defector says
 
@@ -18,21 +18,8 @@ The ministry called the account a fabrication and said no such camps exist.
 Satellite images published last year show the camps' fences being extended."""
 
 
-@pytest.fixture
-def seeded(transactional_db):
-    seed_with_every_page_type()
-
-
-def in_viewport(page, selector: str) -> bool:
-    return page.eval_on_selector(
-        selector,
-        """element => { const box = element.getBoundingClientRect();
-            return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 0; }""",
-    )
-
-
 def test_the_reader_searches_narrows_opens_a_claim_and_reaches_the_disputed_words(
-    seeded, browser_page
+    every_page, browser_page
 ):
     page = browser_page
     page.goto("/")
@@ -76,7 +63,7 @@ def test_the_reader_searches_narrows_opens_a_claim_and_reaches_the_disputed_word
 
 
 def test_the_citer_copies_a_passage_citation_holding_its_permalink(
-    seeded, open_browser, live_server
+    every_page, open_browser, live_server
 ):
     page = open_browser(permissions=["clipboard-read", "clipboard-write"])
     passage = Claim.objects.get(slug=CLAIM).statements.order_by("pk").first().passage
@@ -137,11 +124,7 @@ def test_the_curator_makes_a_source_passages_and_a_disputed_claim_and_publishes_
     guard = Actor.objects.create(name="A former camp guard", kind=Actor.Kind.PERSON)
     ministry = Actor.objects.create(name="The Ministry of Security", kind=Actor.Kind.ORGANIZATION)
 
-    page.goto("/admin/")
-    page.get_by_label("Username:").fill("curator")
-    page.get_by_label("Password:").fill("a long passphrase")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="The record")).to_be_visible()
+    browser.log_in(page, "curator", "a long passphrase")
 
     # The source: its article pasted whole.
     page.goto("/admin/claims_app/source/add/")
