@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_permission_codename
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import anchoring
+from . import anchoring, concurrency
 from .models import (
     Actor,
     Alias,
@@ -43,6 +49,185 @@ def _locate_error(error: Exception, source: Source) -> str:
     return f"This quote {error}"
 
 
+def view_on_site(request, content_type_id: int, object_id: str):
+    """The admin's "view on site" (`/admin/r/<type>/<id>/`), for staff who may see the object:
+    its public address names it (a draft claim's slug is its title)."""
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model = content_type.model_class() if content_type else None
+    if model is None or not any(
+        request.user.has_perm(
+            f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+        )
+        for action in ("view", "change")
+    ):
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Curators at work at once
+
+
+def _ids_named(post, name: str) -> set[int]:
+    """The ids a POST gives in fields called `name` (`source`, `statements-0-source`, …)."""
+    ids = set()
+    for key, values in post.lists():
+        if key == name or key.endswith(f"-{name}"):
+            ids.update(int(value) for value in values if value.isdigit())
+    return ids
+
+
+class CurationAdmin(SimpleHistoryAdmin):
+    """The admin of every object of the record, safe for several curators at once.
+
+    - Each write (a change form, a history revert, a list action) is one transaction that first
+      locks the rows it will write, in the one order every writer uses (concurrency.rows_lock),
+      and is run again if the database breaks a deadlock by aborting it.
+    - A change form carries the version of the object (and of its inline rows) it was opened
+      on. A save from a form opened before someone else's save is refused with a form error
+      that says who changed what since, shows the current values, and keeps the curator's
+      input; saving again then overrides, knowingly.
+    """
+
+    object_history_form_template = "admin/claims_app/object_history_form.html"
+
+    def version_children(self) -> concurrency.Children:
+        """The inline rows a change form shows: {inline name: (model, foreign key)}."""
+        return {
+            inline.model._meta.model_name: (
+                inline.model,
+                inline.fk_name or self.model._meta.model_name,
+            )
+            for inline in self.inlines
+        }
+
+    def rows_to_lock(self, request, object_id) -> dict:
+        """The rows a POST to this object's form may write (concurrency.rows_lock's arguments):
+        the sources it names or whose passages it names (a quote is found in, and a passage
+        made in, a source's current text), the claims it names, and the object itself."""
+        post = request.POST
+        passages = _ids_named(post, "passage")
+        claims = _ids_named(post, "claim")
+        others = []
+        pk = unquote(object_id) if object_id else None
+        if pk is not None and str(pk).isdigit():
+            if self.model is Passage:
+                passages.add(int(pk))
+            elif self.model is Claim:
+                claims.add(int(pk))
+            elif self.model is not Source:
+                others.append((self.model, [int(pk)]))
+        sources = _ids_named(post, "source") | set(
+            Passage.objects.filter(pk__in=passages).values_list("source_id", flat=True)
+        )
+        if self.model is Source and pk is not None and str(pk).isdigit():
+            sources.add(int(pk))
+        return {"source_ids": sources, "claim_ids": claims, "others": others}
+
+    def _locked(self, request, object_id, write):
+        def locked():
+            concurrency.rows_lock(**self.rows_to_lock(request, object_id))
+            return write()
+
+        return concurrency.write_retried(locked)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # What Django's changeform_view does for a POST, in a transaction of our own.
+        return self._locked(
+            request,
+            object_id,
+            lambda: self._changeform_view(request, object_id, form_url, extra_context),
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        context = {**(extra_context or {}), "seen_version": self._version_token(object_id)}
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, context)
+        return self._locked(
+            request,
+            object_id,
+            lambda: super(CurationAdmin, self).history_form_view(
+                request, object_id, version_id, context
+            ),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        return concurrency.write_retried(
+            lambda: super(CurationAdmin, self).changelist_view(request, extra_context)
+        )
+
+    def _version_token(self, object_id) -> str:
+        obj = self.model._default_manager.filter(pk=unquote(str(object_id))).first()
+        if obj is None:
+            return ""
+        return concurrency.version_token(concurrency.version_of(obj, self.version_children()))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None and obj.pk:
+            # Fresh from the database: on a refused save `obj` holds the curator's input.
+            context["seen_version"] = self._version_token(obj.pk)
+        else:  # a new object has no version; the time says which texts its quotes were in
+            context["seen_version"] = concurrency.version_token(
+                {"t": timezone.now().isoformat(), "fields": {}, "rows": {}}
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if request.method != "POST" or obj is None or obj.pk is None:
+            return form
+        model_admin = self
+
+        class VersionChecked(form):
+            def clean(self):
+                cleaned = super().clean()
+                conflict = model_admin.version_conflict(self, obj)
+                if conflict:
+                    raise forms.ValidationError(conflict, code="stale")
+                return cleaned
+
+        return VersionChecked
+
+    def version_conflict(self, form, obj) -> str:
+        """What changed since `form` was opened, as a message for the curator ("" if nothing
+        did). Runs under the row locks, so nothing can change between this check and the save."""
+        seen = concurrency.version_read(form.data.get("_seen_version"))
+        if seen is None:
+            return ""  # not a form of ours (a script posting its own data takes its chances)
+        children = self.version_children()
+        current = self.model._default_manager.get(pk=obj.pk)
+        now = concurrency.version_of(current, children)
+        fields, rows = concurrency.version_changes(seen, now)
+        if not fields and not rows:
+            return ""
+        who = [
+            f"{name} at {timezone.localtime(when):%H:%M:%S} ({what})"
+            for when, name, what in concurrency.changes_since(current, children, seen["t"])[:5]
+        ] or ["someone"]
+        values = []
+        for name in fields:
+            field = self.model._meta.get_field(name)
+            if field.many_to_many:
+                value = ", ".join(str(item) for item in getattr(current, name).all())
+            else:
+                value = str(getattr(current, name) or "")
+                theirs = str(form.data.get(name, ""))
+                value = concurrency.value_excerpt(value, theirs)
+            values.append(f"{field.verbose_name}: “{value}”")
+        if rows:
+            values.append(f"{len(rows)} of the rows below changed or went ({', '.join(rows)})")
+        return (
+            f"Someone saved this {self.model._meta.verbose_name} after you opened this form, so "
+            f"your changes are not saved yet. Changed since: {'; '.join(who)}. "
+            f"Now: {'; '.join(values)}. Your input is kept below: check it against these, then "
+            "save again to keep yours."
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Actors
 
@@ -53,7 +238,7 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(CurationAdmin):
     list_display = ["name", "kind", "affiliation", "wikidata", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name", "description", "wikidata"]
@@ -108,6 +293,7 @@ class PassageForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
+            self._check_kept_words()
             return cleaned
         source = cleaned.get("source") or getattr(self.instance, "source", None)
         quote = cleaned.get("quote")
@@ -130,6 +316,22 @@ class PassageForm(forms.ModelForm):
         if source.pk is not None and Passage.objects.holding(source, span.start, span.end).exists():
             self.add_error("quote", "This passage already exists: use it rather than a copy.")
         return cleaned
+
+    def _check_kept_words(self):
+        """A saved passage keeps its words; a version restored from its history must hold
+        them at its offsets in the source's current text (else its URL would show other
+        words)."""
+        passage = self.instance
+        current = Source.objects.filter(pk=passage.source_id).values_list("text", flat=True).first()
+        if current is None or passage.changed:
+            return
+        if current[passage.start : passage.end] != passage.quote:
+            raise forms.ValidationError(
+                f"This version cannot be restored: its words, “{passage.quote[:200]}”, are not "
+                f"at {passage.start}–{passage.end} in the source's current text. The passage "
+                "follows its source's text by itself: nothing needs restoring.",
+                code="words_moved",
+            )
 
 
 def _https_urls(field, **kwargs):
@@ -194,7 +396,7 @@ class AuthorshipInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(CurationAdmin):
     form = SourceForm
     # The admin builds its own copy of the form, with this in place of the Meta callback.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -261,7 +463,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Passage)
-class PassageAdmin(SimpleHistoryAdmin):
+class PassageAdmin(CurationAdmin):
     form = PassageForm
     list_display = ["__str__", "source", "start", "end"]
     list_filter = ["source"]
@@ -272,6 +474,21 @@ class PassageAdmin(SimpleHistoryAdmin):
 
 # ---------------------------------------------------------------------------------------------
 # Claims, statements and disputes
+
+
+def _text_changed_since(source: Source, data) -> bool:
+    """Whether `source`'s text is not what it was when the form that posted `data` was
+    opened (as its version token says; a form without one is taken as current)."""
+    seen = concurrency.version_read(data.get("_seen_version")) if data else None
+    if seen is None:
+        return False
+    then = (
+        source.history.filter(history_date__lte=seen["t"])
+        .order_by("-history_date")
+        .values_list("text", flat=True)
+        .first()
+    )
+    return then is not None and then != source.text
 
 
 class CitationForm(forms.ModelForm):
@@ -313,6 +530,13 @@ class CitationForm(forms.ModelForm):
             if source or quote:
                 raise forms.ValidationError("Give both the source and the quote.")
             raise forms.ValidationError("Choose a passage, or give a source and paste the quote.")
+        if cleaned.get("quote_start") is not None and _text_changed_since(source, self.data):
+            self.add_error(
+                "quote_start",
+                f"The text of “{source}” changed since you opened this form: this offset may "
+                "now point at other words. Look the quote up again in its current text.",
+            )
+            return cleaned
         try:
             span = anchoring.quote_locate(
                 source.text, _as_in(source.text, quote), near=cleaned.get("quote_start")
@@ -444,7 +668,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(CurationAdmin):
     list_display = [
         "__str__",
         "status_display",
@@ -548,7 +772,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(CurationAdmin):
     form = StatementForm
     list_display = ["actor", "claim", "passage", "date"]
     list_filter = ["claim__published"]
@@ -559,7 +783,7 @@ class StatementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(SimpleHistoryAdmin):
+class DisputeAdmin(CurationAdmin):
     form = DisputeForm
     list_display = ["actor", "kind", "claim", "passage", "date"]
     list_filter = ["kind", "claim__published"]
@@ -570,6 +794,6 @@ class DisputeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(CurationAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug", "description"]

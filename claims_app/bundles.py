@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, caching, dates, derived, search
+from . import anchoring, caching, concurrency, dates, derived, search
 from .models import (
     Actor,
     Alias,
@@ -842,8 +842,36 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
     changes nothing. Raises BundleError, having written nothing, if any item is wrong. Rows are
     written in bulk (with their history), so that tens of thousands of claims import quickly.
     """
+    return concurrency.write_retried(lambda: _bundle_write(bundle, progress or _no_progress))
+
+
+def _source_keys(bundle: Any) -> set[str]:
+    """The keys of the sources a bundle names (what is not a string is its checker's
+    business)."""
+    if not isinstance(bundle, dict):
+        return set()
+
+    def items(value) -> list[dict]:
+        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    named = [(item, "key") for item in items(bundle.get("sources"))]
+    for claim in items(bundle.get("claims")):
+        named += [
+            (item, "source")
+            for role in ("statements", "disputes")
+            for item in items(claim.get(role))
+        ]
+    return {item.get(name) for item, name in named if isinstance(item.get(name), str)}
+
+
+def _bundle_write(bundle: Any, progress: Progress) -> ImportReport:
+    # The sources' texts are read (quotes found) under their locks: another curator's edit of
+    # a text cannot come between finding a quote and writing its passage.
+    concurrency.rows_lock(
+        source_ids=Source.objects.filter(slug__in=_source_keys(bundle)).values_list("pk", flat=True)
+    )
     plan = _Checker(bundle).check()
-    writer = _Writer(progress or _no_progress)
+    writer = _Writer(progress)
     with transaction.atomic():
         writer.actors(plan.actors)
         writer.sources(plan.sources)
