@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -277,16 +277,22 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         return self.title
 
     def save(self, *args, **kwargs):
-        old_text = (
-            Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
-            if self.pk
-            else None
-        )
-        super().save(*args, **kwargs)
-        # However the text changes (a form, a history revert, code), its passages follow it.
-        self.reanchor_report = (
-            self.passages_reanchor() if old_text is not None and old_text != self.text else None
-        )
+        # The row is locked while its passages follow the text: a passage cannot be made in
+        # the old text, nor a reader see the new text with the old offsets.
+        with transaction.atomic():
+            old_text = (
+                Source.objects.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("text", flat=True)
+                .first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            # However the text changes (a form, a history revert, code), its passages follow it.
+            self.reanchor_report = (
+                self.passages_reanchor() if old_text is not None and old_text != self.text else None
+            )
 
     def passages_reanchor(self) -> ReanchorReport:
         """Find every passage of this source again in its current text (after an edit).
@@ -428,10 +434,11 @@ class Passage(Timestamped):
         quote = self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"
         return f"“{quote}” ({self.source})" if self.source_id else f"“{quote}”"
 
-    def _check_quote(self):
-        if self.end > len(self.source.text):
+    def _check_quote(self, text: str | None = None):
+        text = self.source.text if text is None else text
+        if self.end > len(text):
             raise ValidationError({"end": "The passage ends after its source's text."})
-        if not self.changed and self.source.text[self.start : self.end] != self.quote:
+        if not self.changed and text[self.start : self.end] != self.quote:
             raise ValidationError(
                 {"quote": f"The quote is not the text of the source at {self.start}–{self.end}."}
             )
@@ -444,12 +451,19 @@ class Passage(Timestamped):
             self._check_quote()
 
     def save(self, *args, **kwargs):
-        self._check_quote()
-        if not self.changed:
-            text = self.source.text
-            self.prefix = anchoring.context_before(text, self.start)
-            self.suffix = anchoring.context_after(text, self.end)
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            # The text as stored, its row locked until the passage is saved: an in-memory
+            # source may be older than an edit another curator has made since.
+            text = (
+                Source.objects.select_for_update()
+                .values_list("text", flat=True)
+                .get(pk=self.source_id)
+            )
+            self._check_quote(text)
+            if not self.changed:
+                self.prefix = anchoring.context_before(text, self.start)
+                self.suffix = anchoring.context_after(text, self.end)
+            super().save(*args, **kwargs)
 
     @property
     def current_words(self) -> str:

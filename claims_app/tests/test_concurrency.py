@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
 from django.test import Client
 
@@ -400,3 +401,18 @@ def test_every_passage_holds_its_words_after_curators_work_at_once():
     _in_threads(*[lambda n=n: curator(n) for n in range(4)])
     assert statuses and all(status < 500 for status in statuses), statuses
     assert _passages_exact() == []
+
+
+@pytest.mark.django_db
+def test_a_passage_placed_in_an_old_copy_of_its_text_is_refused():
+    """Code (a shell, a script) holding a source read before another curator's edit cannot
+    make a passage at offsets of the old text."""
+    source = SourceFactory()
+    old_copy = Source.objects.get(pk=source.pk)
+    source.text = "A new first sentence. " + source.text
+    source.save()
+    words = "Critics asked how the figure was estimated"
+    start = old_copy.text.index(words)
+    with pytest.raises(ValidationError):
+        Passage(source=old_copy, start=start, end=start + len(words), quote=words).save()
+    assert not Passage.objects.exists()
