@@ -51,6 +51,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/reanchor.py
+	$(PY) bench/closest.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
 
 # 32 readers for 60 seconds against `make serve`'s setting, on a throwaway PostgreSQL database
