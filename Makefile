@@ -54,8 +54,8 @@ bench: $(VENV)/.installed
 	$(PY) bench/closest.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
 
-# 32 readers for 60 seconds against `make serve`'s setting, on a throwaway PostgreSQL database
-# of demo data; stops by itself, fails on any error.
+# 32 readers and 4 curators for 60 seconds against `make serve`'s setting, on a throwaway
+# PostgreSQL database of demo data; stops by itself, fails on any error or broken promise.
 $(VENV)/.installed-load: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,load]'
 	@touch $@
