@@ -11,7 +11,8 @@ admin over HTTP (log in; GET a change form; POST it back with its CSRF token):
 - import small bundles (`manage.py import_claims`, a process of its own) quoting them too.
 Afterwards `check()` says whether the promises held: no 5xx; no draft served after its unpublish;
 every passage exactly its quote or marked changed; the derived columns equal to a fresh
-computation; every change made in history. A form refused because of a concurrent edit (a 409,
+computation; no saved edit lost (curators only insert words, so each stays in the text); every
+change made in history. A form refused because of a concurrent edit (a 409,
 or the form shown again with an error) is no failure: it is counted.
 """
 
@@ -45,7 +46,8 @@ from claims_app.models import Actor, Claim, Passage, Source
 CURATORS = int(os.environ.get("LOADTEST_CURATORS", "4"))
 PASSWORD = "loadtest-curator"  # a throwaway database's users, on loopback only
 FLIPS_EACH = 10  # claims each curator publishes and unpublishes
-SOURCES = 6  # sources the curators edit and quote, all of them
+THINK_SECONDS = (0.5, 2.0)  # between opening a form and saving it, as a person types
+SOURCES = 3  # sources the curators edit and quote, all of them: few, so that their work meets
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,13 +317,13 @@ class Curator(threading.Thread):
             return response.status_code == 200
         return f"/claims/{slug}/" in response.text
 
-    def _readers(self, claim: dict) -> list[tuple[str, str, bool | None]]:
-        """Each address of the claim asked for twice as many times as there are workers, at
-        once: every worker answers some. (kind, path, whether it showed the claim) each."""
+    def _readers(self, claim: dict, times: int) -> list[tuple[str, str, bool | None]]:
+        """Each address of the claim asked for `times` times at once (twice as many as there
+        are workers: every worker answers some). (kind, path, whether it showed the claim)."""
         jobs = [
             (kind, path, self.readers.submit(self._reader, path, kind, claim["slug"]))
             for path, kind in self._claim_addresses(claim)
-            for _ in range(2 * self.workers)
+            for _ in range(times)
         ]
         return [(kind, path, job.result()) for kind, path, job in jobs]
 
@@ -340,10 +342,10 @@ class Curator(threading.Thread):
         return True
 
     def flip(self, claim: dict) -> None:
-        self._readers(claim)  # readers have it in their caches, as published
+        self._readers(claim, self.workers)  # the workers have it in their caches, published
         if not self._action(claim, "unpublish_selected"):
             return
-        seen = self._readers(claim)
+        seen = self._readers(claim, 2 * self.workers)
         with self.tally.lock:
             self.tally.unpublishes += 1
             for kind, path, shown in seen:
@@ -369,6 +371,7 @@ class Curator(threading.Thread):
             at = text.rfind(" ", 0, self.rng.randrange(1, max(2, len(text))))
         at = max(0, at)
         token = f"curator{self.number}edit{self.made}"
+        time.sleep(self.rng.uniform(*THINK_SECONDS))
         new_text = text[:at] + f"({token} inserted these words) " + text[at:]
         data = [(n, new_text if n == "text" else v) for n, v in fields]
         response = self._post(path, data + [("_save", "Save")], "source edit")
@@ -420,6 +423,7 @@ class Curator(threading.Thread):
             }
         )
         submit = ("_publish", "Save and publish") if self.made % 2 else ("_save", "Save")
+        time.sleep(self.rng.uniform(*THINK_SECONDS))
         response = self._post(
             "/admin/claims_app/claim/add/", list(values.items()) + [submit], "claim add"
         )
@@ -502,6 +506,16 @@ def start(host: str, plan: Plan, seconds: int, env: dict, workers: int) -> tuple
 # Afterwards: did the promises hold?
 
 
+def _lost_edits(changes: list[tuple]) -> list[str]:
+    """Source edits that were saved and are no longer in the text: curators only insert words,
+    so words gone mean a save from a stale form undid another curator's edit (finding 3)."""
+    return [
+        f"source #{pk}: {token}"
+        for kind, pk, token in (c for c in changes if c[0] == "source")
+        if not Source.objects.filter(pk=pk, text__contains=token).exists()
+    ]
+
+
 def _missing_history(changes: list[tuple]) -> list[str]:
     missing = []
     for change in changes:
@@ -556,6 +570,8 @@ def check(tally: Tally, crew: list) -> dict:
             f"#{p.pk} holds {p.actual[:40]!r}, not {p.quote[:40]!r}" for p in wrong[:20]
         ],
         "derived_stale": derived_stale()[:20],
+        "source_edits": sum(c[0] == "source" for c in tally.changes),
+        "lost_edits": _lost_edits(tally.changes)[:20],
         "changes": len(tally.changes),
         "missing_history": _missing_history(tally.changes)[:20],
         "examples": {
@@ -572,6 +588,7 @@ def check(tally: Tally, crew: list) -> dict:
         or report["passages_wrong"]
         or report["derived_stale"]
         or report["missing_history"]
+        or report["lost_edits"]
         or not report["unpublishes"]
     )
     return report
@@ -621,6 +638,12 @@ def print_report(report: dict) -> None:
         + (f": {len(report['derived_stale'])} differ" if report["derived_stale"] else "")
     )
     for example in report["derived_stale"][:5]:
+        print(f"         {example}")
+    print(
+        f"  {mark(report['lost_edits'])} source edits still in the text: "
+        f"{report['source_edits'] - len(report['lost_edits'])} of {report['source_edits']}"
+    )
+    for example in report["lost_edits"][:5]:
         print(f"         {example}")
     print(
         f"  {mark(report['missing_history'])} changes in history: "
