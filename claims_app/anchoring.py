@@ -274,9 +274,12 @@ def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
     if len(prefix) < 8 or len(suffix) < 8:
         return None  # too little context to place anything by it
     best = None
+    room = 2 * len(quote) + 40  # how far apart its old context may now stand
     for before in occurrences(text, prefix):
-        after = text.find(suffix, before.end)
-        if after <= before.end or after - before.end > 2 * len(quote) + 40:
+        # Looked for only as far as it may stand: a prefix found all over a long text must not
+        # make each look scan the rest of it.
+        after = text.find(suffix, before.end, before.end + room + len(suffix))
+        if after <= before.end:
             continue
         span = Span(before.end, after)
         distance = abs(span.start - start)

@@ -270,6 +270,16 @@ def test_unrelated_new_words_between_old_context_are_not_offered():
     assert anchor.score < anchoring.OFFER_SCORE
 
 
+def test_a_passage_whose_context_now_repeats_all_over_a_long_text_is_placed_quickly():
+    old = "ab" * 1_000 + "the words cited here" + "cd" * 1_000
+    start = old.index("the words")
+    new = "ab" * 500_000  # its words and the words after it gone; the words before it everywhere
+    with _within(10):
+        anchor = _anchor(new, old, start, start + len("the words cited here"))
+    assert not anchor.exact
+    assert anchor.score < anchoring.OFFER_SCORE
+
+
 def _fragment(text, quote):
     start = text.index(quote)
     return anchoring.text_fragment(text, start, start + len(quote))
