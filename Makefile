@@ -51,10 +51,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/reanchor.py
+	$(PY) bench/closest.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
 
-# 32 readers for 60 seconds against `make serve`'s setting, on a throwaway PostgreSQL database
-# of demo data; stops by itself, fails on any error.
+# 32 readers and 4 curators for 60 seconds against `make serve`'s setting, on a throwaway
+# PostgreSQL database of demo data; stops by itself, fails on any error or broken promise.
 $(VENV)/.installed-load: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,load]'
 	@touch $@

@@ -3,8 +3,10 @@
 In a throwaway PostgreSQL database: `generate_demo` makes LOADTEST_CLAIMS claims (default
 20,000); `make serve`'s setting (gunicorn, WhiteNoise, debug off) serves them on a loopback
 port; locust's headless readers (bench/locustfile.py) browse for LOADTEST_SECONDS (60) with
-LOADTEST_USERS (32) at once; then everything stops and the database is dropped. Prints the
-throughput and the latencies, and fails (exit 1) on any error or any answer but 200.
+LOADTEST_USERS (32) at once, while curators (bench/curators.py) publish, unpublish, edit and
+import; then everything stops, the promises are checked, and the database is dropped. Prints
+the throughput, the latencies and the checks, and fails (exit 1) on any error, any answer but
+200 to a reader, or any promise broken.
 Writes bench/results/loadtest.json.
 """
 
@@ -19,6 +21,7 @@ import tempfile
 import time
 import urllib.request
 
+import curators
 from django.core.management import call_command
 from django.db import connection
 from harness import ROOT, results_write, throwaway_database
@@ -37,11 +40,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def addresses() -> dict:
-    """Public objects to visit, sampled from the database."""
+def addresses(exclude: dict | None = None) -> dict:
+    """Public objects to visit, sampled from the database (but none in `exclude`: what the
+    curators may turn into a draft's)."""
+    exclude = exclude or {}
 
     def sample(queryset, field, n=500):
-        return [str(v) for v in queryset.order_by("?").values_list(field, flat=True)[:n]]
+        kind = {Claim: "claims", Actor: "actors", Source: "sources", Passage: "passages"}.get(
+            queryset.model, "topics"
+        )
+        values = [str(v) for v in queryset.order_by("?").values_list(field, flat=True)[: 2 * n]]
+        return [v for v in values if v not in exclude.get(kind, ())][:n]
 
     return {
         "claims": sample(Claim.objects.public(), "slug"),
@@ -67,20 +76,21 @@ def wait_until_up(url: str, seconds: int = 60) -> None:
 def main() -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("The load test runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    with throwaway_database("claims_loadtest") as db:
+    with throwaway_database(os.environ.get("LOADTEST_DATABASE", "claims_loadtest")) as db:
         started = time.monotonic()
         call_command("generate_demo", claims=CLAIMS, stdout=open(os.devnull, "w"))
         with db.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         print(f"generate_demo: {CLAIMS} claims in {time.monotonic() - started:.0f} s", flush=True)
-        urls = addresses()
+        plan = curators.prepare()
+        urls = addresses(plan.reader_exclusions())
         settings = db.settings_dict
         login = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
         database_url = (
             f"postgres://{login}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
         )
         db.close()
-        port = free_port()
+        port = int(os.environ.get("LOADTEST_PORT") or 0) or free_port()
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -103,6 +113,8 @@ def main() -> int:
         try:
             host = f"http://127.0.0.1:{port}"
             wait_until_up(f"{host}/robots.txt")
+            workers = int(env.get("WEB_CONCURRENCY") or os.cpu_count() * 2 + 1)
+            tally, crew = curators.start(host, plan, SECONDS, env, workers)
             with tempfile.TemporaryDirectory() as tmp:
                 urls_file = os.path.join(tmp, "urls.json")
                 with open(urls_file, "w") as f:
@@ -117,6 +129,7 @@ def main() -> int:
                 )
                 with open(f"{prefix}_stats.csv") as f:
                     rows = list(csv.DictReader(f))
+            soak = curators.check(tally, crew)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -132,6 +145,7 @@ def main() -> int:
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
+        "soak": soak,
         "pages": {
             r["Name"]: {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
                         "p50_ms": float(r["50%"]), "p95_ms": float(r["95%"])}
@@ -148,8 +162,9 @@ def main() -> int:
         f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"{result['failures']} failures"
     )
+    curators.print_report(soak)
     results_write("loadtest", result)
-    return 1 if result["failures"] else 0
+    return 1 if result["failures"] or not soak["ok"] else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
 CONTEXT_LENGTH = 32
 
 
@@ -99,27 +102,91 @@ def quote_locate(
     return spans[0]
 
 
-def closest_text(text: str, wanted: str, *, limit: int = 200_000) -> str:
-    """The stretch of `text` most like `wanted`, for an error message; "" if nothing is close."""
+# Closest text: a quote this short is compared with every stretch of the text (rapidfuzz's
+# bit-parallel path, linear in the text); a longer one only where pieces of it occur exactly.
+SHORT_QUOTE = 64
+CLOSE_SCORE = 75  # rapidfuzz's ratio (0-100): below it, a stretch is not offered as the closest
+_PIECES = 64  # exact pieces of a long quote looked up in the text, evenly spread over it
+_COMMON = 50  # a piece found more often than this tells nothing about where the quote is
+
+
+def _likely_spans(text: str, quote: str, low: int = 0, high: int | None = None) -> list[Span]:
+    """Where in `text[low:high]` the quote most likely stands (likeliest first): exact pieces of
+    the quote found there vote for the start they imply; a run of such starts close together
+    is one place, from where its first piece puts the start to where its last puts the end
+    (so a letter inserted or dropped between them is spanned). Some pieces survive a few typos;
+    the cost is a few scans of the text, whatever the quote's length.
+    """
+    high = len(text) if high is None else high
+    size = max(8, min(24, len(quote) // 16))
+    if len(quote) < 2 * size:
+        return []
+    count = min(_PIECES, len(quote) // size)
+    hits = []  # (implied start, offset of the piece in the quote)
+    for i in range(count):
+        offset = i * (len(quote) - size) // max(1, count - 1)
+        piece = quote[offset : offset + size]
+        if text.count(piece, low, high) > _COMMON:
+            continue
+        at = text.find(piece, low, high)
+        while at != -1:
+            hits.append((at - offset, offset))
+            at = text.find(piece, at + 1, high)
+    hits.sort()
+    places, reach = [], max(8, len(quote) // 10)
+    for hit in hits:
+        if places and hit[0] - places[-1][-1][0] <= reach:
+            places[-1].append(hit)
+        else:
+            places.append([hit])
+    places.sort(key=lambda place: (-len(place), place[0]))
+    spans = []
+    for place in places[:8]:
+        first, last = min(place, key=lambda h: h[1]), max(place, key=lambda h: h[1])
+        start, end = max(low, first[0]), min(high, last[0] + len(quote))
+        if start < end:
+            spans.append(Span(start, end))
+    return spans
+
+
+def closest_text(text: str, wanted: str) -> str:
+    """The stretch of `text` most like `wanted`, for an error message; "" if nothing is close.
+
+    In time near-linear in the text whatever the quote's length (rapidfuzz does the comparing):
+    a short quote is compared with every stretch of the text; a longer one only where exact
+    pieces of it occur (`_likely_spans`), which one mistyped letter cannot all spoil.
+    """
     if not text or not wanted:
         return ""
-    haystack = text[:limit]
-    matcher = difflib.SequenceMatcher(None, haystack, wanted, autojunk=False)
-    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
-    # Text that shares only a few letters with the quote is noise, not a suggestion.
-    if block.size < max(min(4, len(wanted)), len(wanted) // 3):
-        return ""
-    # Align the longest common block, then widen to the quote's length around it.
-    start = max(0, block.a - block.b)
-    end = min(len(haystack), start + len(wanted))
-    best, best_ratio = haystack[start:end], 0.0
-    for shift in range(-8, 9):
-        s = max(0, start + shift)
-        candidate = haystack[s : min(len(haystack), s + len(wanted))]
-        ratio = difflib.SequenceMatcher(None, candidate, wanted, autojunk=False).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = candidate, ratio
-    return best.strip() if best_ratio >= 0.75 else ""
+    if len(wanted) <= SHORT_QUOTE:
+        found = fuzz.partial_ratio_alignment(wanted, text, score_cutoff=CLOSE_SCORE)
+        if found is None:
+            return ""
+        candidate = text[found.dest_start : found.dest_end]
+        # Text that shares only a few letters in a row with the quote is noise, not a suggestion.
+        block = difflib.SequenceMatcher(
+            None, candidate, wanted, autojunk=False
+        ).find_longest_match()
+        if block.size < max(min(4, len(wanted)), len(wanted) // 3):
+            return ""
+        # Stretches a letter or two longer, shorter or further can be closer (a letter typed
+        # twice or left out) or as close.
+        spans = [
+            Span(max(0, found.dest_start + shift), found.dest_end + shift + longer)
+            for shift in (0, -1, 1, -2, 2)
+            for longer in (0, -1, 1, -2, 2)
+        ]
+    else:
+        spans = _likely_spans(text, wanted)
+    # The fewest letters changed wins; then the length nearest the quote's.
+    best, best_key = "", None
+    for span in spans:
+        candidate = text[span.start : span.end]
+        if fuzz.ratio(candidate, wanted, score_cutoff=CLOSE_SCORE):
+            key = (Levenshtein.distance(candidate, wanted), abs(len(candidate) - len(wanted)))
+            if best_key is None or key < best_key:
+                best, best_key = candidate, key
+    return best.strip()
 
 
 def quote_selector(text: str, start: int, end: int) -> dict[str, str]:
@@ -207,9 +274,12 @@ def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
     if len(prefix) < 8 or len(suffix) < 8:
         return None  # too little context to place anything by it
     best = None
+    room = 2 * len(quote) + 40  # how far apart its old context may now stand
     for before in occurrences(text, prefix):
-        after = text.find(suffix, before.end)
-        if after <= before.end or after - before.end > 2 * len(quote) + 40:
+        # Looked for only as far as it may stand: a prefix found all over a long text must not
+        # make each look scan the rest of it.
+        after = text.find(suffix, before.end, before.end + room + len(suffix))
+        if after <= before.end:
             continue
         span = Span(before.end, after)
         distance = abs(span.start - start)
@@ -219,7 +289,7 @@ def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
         return None
     span = best[1]
     # Scored as a fuzzy match is, its context counting in full: it stands between the old words.
-    quote_score = difflib.SequenceMatcher(None, text[span.start : span.end], quote).ratio()
+    quote_score = _alike(text[span.start : span.end], quote)
     nearness = 1 - min(1.0, best[0] / max(FUZZY_REACH, 4 * len(quote)))
     return Anchor(span, False, round(0.7 * quote_score + 0.2 + 0.1 * nearness, 3))
 
@@ -227,36 +297,29 @@ def _between_context(text, quote, prefix, suffix, start) -> Anchor | None:
 def _fuzzy(text, quote, prefix, suffix, start) -> Anchor:
     reach = max(FUZZY_REACH, 4 * len(quote))
     low, high = max(0, start - reach), min(len(text), start + len(quote) + reach)
-    region = text[low:high]
     best = Anchor(_clamp(text, start, len(quote)), False, 0.0)
-    if not region.strip():
+    if not text[low:high].strip():
         return best
-    matcher = difflib.SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(quote)
-    seeds = {
-        b.a
-        for b in difflib.SequenceMatcher(None, region, quote, autojunk=False).get_matching_blocks()
-        if b.size >= 3
-    }
-    candidates = {max(0, a - offset) for a in seeds for offset in range(0, len(quote), 4)}
-    candidates |= {max(0, min(len(region) - 1, start - low))}
-    for s in sorted(candidates)[:400]:
-        window = region[s : s + len(quote)]
+    # Candidates: the old place, where exact pieces of the quote now are, and (a short quote)
+    # the stretch of the region most like it. Each is scored in time linear in the quote.
+    candidates = {best.span}
+    for span in _likely_spans(text, quote, low, high):
+        candidates |= {span, Span(span.start, min(high, span.start + len(quote)))}
+    if len(quote) <= SHORT_QUOTE:
+        found = fuzz.partial_ratio_alignment(quote, text[low:high])
+        if found is not None:
+            candidates.add(Span(low + found.dest_start, low + found.dest_end))
+    for candidate in sorted(candidates, key=lambda span: (span.start, span.end)):
+        absolute, window = candidate.start, text[candidate.start : candidate.end]
         if not window:
             continue
-        matcher.set_seq1(window)
-        quote_score = matcher.ratio()
+        quote_score = _alike(window, quote)
         if quote_score < 0.3:
             continue
-        absolute = low + s
         context = (
             (
-                difflib.SequenceMatcher(
-                    None, context_before(text, absolute, len(prefix)), prefix
-                ).ratio()
-                + difflib.SequenceMatcher(
-                    None, context_after(text, absolute + len(window), len(suffix)), suffix
-                ).ratio()
+                _alike(context_before(text, absolute, len(prefix)), prefix)
+                + _alike(context_after(text, absolute + len(window), len(suffix)), suffix)
             )
             / 2
             if (prefix or suffix)
@@ -267,6 +330,12 @@ def _fuzzy(text, quote, prefix, suffix, start) -> Anchor:
         if score > best.score:
             best = Anchor(Span(absolute, absolute + len(window)), False, round(score, 3))
     return best
+
+
+def _alike(found: str, wanted: str) -> float:
+    """How alike two texts are, from 0 to 1: one minus their edit distance over the longer's
+    length (rapidfuzz's bit-parallel Levenshtein, milliseconds for a quote of 10,000)."""
+    return Levenshtein.normalized_similarity(found, wanted)
 
 
 def _clamp(text: str, start: int, length: int) -> Span:

@@ -1,5 +1,9 @@
 """Locating a quote in a text: pure functions, tested directly and with random texts."""
 
+import contextlib
+import random
+import signal
+import string
 import urllib.parse
 
 import pytest
@@ -21,6 +25,88 @@ def test_a_missing_quote_names_the_closest_text():
     with pytest.raises(anchoring.QuoteNotFound) as error:
         anchoring.quote_locate(TEXT, "sat on the hat")
     assert error.value.closest == "sat on the mat"
+
+
+def _words(size: int, seed: int = 7) -> str:
+    """`size` characters of prose-like text: random words from a vocabulary of 3,000."""
+    rng = random.Random(seed)
+    vocabulary = [
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9))) for _ in range(3000)
+    ]
+    return " ".join(rng.choices(vocabulary, k=size // 4))[:size]
+
+
+@contextlib.contextmanager
+def _within(seconds: int):
+    """Fails the test if its body takes longer than `seconds` (the body is pure Python)."""
+
+    def too_slow(signum, frame):
+        raise AssertionError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+WORDS = _words(20_000)
+
+
+@given(st.data())
+def test_a_quote_with_one_wrong_letter_names_the_words_it_quotes(data):
+    start = data.draw(st.integers(0, len(WORDS) - 20))
+    end = data.draw(st.integers(start + 20, min(len(WORDS), start + 3_000)))
+    typo = data.draw(st.integers(start + 1, end - 2))  # at an end, a shifted stretch is as close
+    quote = WORDS[start:typo] + "#" + WORDS[typo + 1 : end]
+    with pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(WORDS, quote)
+    assert error.value.closest == WORDS[start:end].strip()
+
+
+def test_a_long_quote_with_a_letter_missing_names_the_words_it_quotes():
+    text = _words(400_000)
+    start = 300_000  # past the first 200 KB, where the search once stopped
+    words = text[start : start + 2_500]
+    quote = words[:1_000] + words[1_001:]
+    with pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(text, quote)
+    assert words.startswith(error.value.closest)
+    assert len(error.value.closest) >= len(words) - 2
+
+
+def test_a_long_quote_like_no_words_of_a_long_text_names_none_quickly():
+    with _within(10), pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(_words(1_000_000), _words(10_000, seed=8))
+    assert error.value.closest == ""
+
+
+def test_the_closest_text_to_a_long_mistyped_quote_in_a_long_text_comes_quickly():
+    # Finding 7: a 2,500-character quote took 13 s in a 177 KB text, 8,000 characters over 30 s.
+    text = _words(1_000_000)
+    start = 900_000
+    words = text[start : start + 10_000]
+    quote = words[:5_000] + "#" + words[5_001:]
+    with _within(10), pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(text, quote)
+    assert error.value.closest == words.strip()
+
+
+def test_a_long_passage_edited_in_a_long_text_is_found_again_quickly():
+    text = _words(1_000_000)
+    start, end = 500_000, 510_000
+    # A letter changed inside it, and one in the words just before it: no longer between its
+    # old context, it is looked for near its old place.
+    edited = (
+        text[: start - 10] + "#" + text[start - 9 : start + 5_000] + "#" + text[start + 5_001 :]
+    )
+    with _within(10):
+        anchor = _anchor(edited, text, start, end)
+    assert not anchor.exact
+    assert (anchor.span.start, anchor.span.end) == (start, end)
+    assert anchor.score >= anchoring.OFFER_SCORE
 
 
 def test_a_repeated_quote_is_ambiguous_and_lists_where():
@@ -180,6 +266,16 @@ def test_unrelated_new_words_between_old_context_are_not_offered():
     end = old.index(" in camps")
     new = old.replace("more than 130,000 people are held", "the weather was fine")
     anchor = _anchor(new, old, start, end)
+    assert not anchor.exact
+    assert anchor.score < anchoring.OFFER_SCORE
+
+
+def test_a_passage_whose_context_now_repeats_all_over_a_long_text_is_placed_quickly():
+    old = "ab" * 1_000 + "the words cited here" + "cd" * 1_000
+    start = old.index("the words")
+    new = "ab" * 500_000  # its words and the words after it gone; the words before it everywhere
+    with _within(10):
+        anchor = _anchor(new, old, start, start + len("the words cited here"))
     assert not anchor.exact
     assert anchor.score < anchoring.OFFER_SCORE
 
