@@ -3,15 +3,19 @@ a value past them is refused, naming its item, before anything is written; a val
 imports, and every page that shows it answers."""
 
 import io
+import itertools
 import json
+import string
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from claims_app.bundles import BundleError, bundle_import, bundle_read
 from claims_app.models import Claim, DeletedPassage, Dispute, Passage, Source, Statement
 
-from .factories import ActorFactory, ClaimFactory, SourceFactory
+from .factories import ActorFactory, ClaimFactory, DisputeFactory, SourceFactory
 from .test_bundles import BUNDLE, TEXT, _bundle
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +235,52 @@ def test_several_files_report_only_after_all_are_written_and_name_the_one_that_f
     out = io.StringIO()
     call_command("import_claims", str(good), stdout=out, stderr=io.StringIO())
     assert out.getvalue().startswith(f"{good}: created ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts past what PostgreSQL's full-text index holds
+
+
+def _distinct_words(count: int) -> str:
+    words = ("".join(letters) for letters in itertools.product(string.ascii_lowercase, repeat=4))
+    return " ".join(itertools.islice(words, count))
+
+
+HUGE = "Zanzibar " + _distinct_words(150_000)  # a tsvector of ~2 MB: PostgreSQL's limit is 1 MB
+
+
+def _found_by(client, word: str) -> list[str]:
+    return [c["slug"] for c in client.get(f"/claims.json?q={word}").json()["results"]]
+
+
+def test_a_claim_too_long_to_index_whole_imports_and_is_found_by_its_first_words(client):
+    bundle_import(_bundle(**{"claims.0.text": HUGE}))
+    assert Claim.objects.get().text == HUGE
+    assert _found_by(client, "zanzibar") == ["prisoners"]
+    assert client.get("/claims/prisoners/").status_code == 200
+
+
+def test_a_claim_too_long_to_index_whole_is_saved_from_the_admin(client):
+    user = User.objects.create_superuser("root", password="pw-for-tests")
+    client.force_login(user)
+    management = {
+        f"{prefix}-{name}": value
+        for prefix in ("statements", "disputes")
+        for name, value in (
+            ("TOTAL_FORMS", "0"),
+            ("INITIAL_FORMS", "0"),
+            ("MIN_NUM_FORMS", "0"),
+            ("MAX_NUM_FORMS", "1000"),
+        )
+    }
+    data = {"text": HUGE, "title": "", "slug": "huge", "quantity_qualifier": "", **management}
+    response = client.post("/admin/claims_app/claim/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Claim.objects.get().text == HUGE
+    if connection.vendor == "postgresql":
+        assert Claim.objects.filter(search_vector="zanzibar").exists()
+
+
+def test_a_dispute_note_too_long_to_index_whole_is_saved_and_its_claim_found(client):
+    dispute = DisputeFactory(note=HUGE)
+    assert _found_by(client, "zanzibar") == [dispute.claim.slug]
