@@ -16,11 +16,14 @@ CONFIG = "english"
 # PostgreSQL refuses a tsvector over 1 MB ("string is too long for tsvector"; its other limits,
 # 2,047 characters a word and 256 positions a word up to position 16,383, it applies by itself,
 # dropping what is over). A character of text costs a tsvector at most 12 bytes (a distinct
-# one-character lexeme: 4 for its entry, up to 4 for its bytes, 4 for its position), so each
-# kind of words is indexed up to its share of 1 MB / 12, about 87,000 characters in all: a
-# claim longer than that is still stored and shown whole, and found by its first words.
-# (Measured: distinct one-character words, each after a space, cost 6 bytes a character.)
-_TEXT, _NAMES, _QUOTES, _NOTES = 40_000, 8_000, 30_000, 9_000  # title and text; names; ...
+# one-character word: 4 for its entry, up to 4 for its bytes, 4 for its one position; measured:
+# distinct one-character words, each after a space, cost 6 bytes a character), so each kind of
+# words is indexed up to its share of 1 MB / 12, about 87,000 characters in all, and the whole
+# vector stays within the documented limit (`||` does not check it). A claim longer than that is
+# still stored and shown whole, and found by its first words.
+# Characters indexed of: the title and text; the actors' names; the quotes; the disputes' notes.
+_TEXT, _NAMES, _QUOTES, _NOTES = 40_000, 8_000, 30_000, 9_000
+
 # ts_headline does not escape HTML: it marks matches with these, and the text is escaped first.
 _START, _STOP = "\x02", "\x03"
 

@@ -284,3 +284,26 @@ def test_a_claim_too_long_to_index_whole_is_saved_from_the_admin(client):
 def test_a_dispute_note_too_long_to_index_whole_is_saved_and_its_claim_found(client):
     dispute = DisputeFactory(note=HUGE)
     assert _found_by(client, "zanzibar") == [dispute.claim.slug]
+
+
+def _ideographs(first: int, count: int) -> str:
+    """Distinct one-character words: the densest text for a tsvector (6 bytes a character)."""
+    return " ".join(chr(code) for code in range(first, first + count))
+
+
+def test_a_claim_whose_every_kind_of_words_is_at_its_densest_is_saved(client):
+    # A passage cited whole: 80,000 distinct words, a 1.1 MB tsvector on their own.
+    pairs = itertools.product(map(chr, range(0x4E00, 0x4E00 + 300)), repeat=2)  # CJK Unified
+    quote = " ".join(first + second for first, second in itertools.islice(pairs, 80_000))
+    passage_source = SourceFactory(text=quote)
+    claim = ClaimFactory(text=_ideographs(0x20000, 40_000))  # CJK Extension B
+    dispute = DisputeFactory(
+        claim=claim,
+        passage=Passage.objects.create(
+            source=passage_source, start=0, end=len(quote), quote=quote, prefix="", suffix=""
+        ),
+        note=_ideographs(0x3400, 6_000),  # CJK Extension A
+    )
+    assert dispute.pk and client.get(f"/claims/{claim.slug}/").status_code == 200
+    if connection.vendor == "postgresql":
+        assert Claim.objects.filter(search_vector=chr(0x20000)).exists()
