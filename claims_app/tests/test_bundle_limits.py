@@ -10,8 +10,9 @@ import string
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DataError, connection
 
+from claims_app import search
 from claims_app.bundles import BundleError, bundle_import, bundle_read
 from claims_app.models import Claim, DeletedPassage, Dispute, Passage, Source, Statement
 
@@ -235,6 +236,21 @@ def test_several_files_report_only_after_all_are_written_and_name_the_one_that_f
     out = io.StringIO()
     call_command("import_claims", str(good), stdout=out, stderr=io.StringIO())
     assert out.getvalue().startswith(f"{good}: created ")
+
+
+def test_a_refusal_the_checks_did_not_foresee_names_the_file_without_a_traceback(
+    tmp_path, monkeypatch
+):
+    def refuse(**kwargs):
+        raise DataError("value out of range\nDETAIL: more")
+
+    monkeypatch.setattr(search, "claims_search_refresh", refuse)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(BUNDLE), encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("import_claims", str(good), stdout=io.StringIO(), stderr=io.StringIO())
+    assert f"{good}: the database refused it (value out of range)" in str(error.value)
+    assert not Claim.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------------
