@@ -227,30 +227,29 @@ class ImportReport:
 class _Object(dict):
     """A JSON object as parsed from a file, remembering any key it was given more than once."""
 
-    repeated: list[str]
+    repeated: tuple[str, ...] = ()
 
 
 def _object(pairs: list[tuple[str, Any]]) -> _Object:
     result = _Object(pairs)
-    seen: set[str] = set()
-    result.repeated = []
-    for key, _ in pairs:
-        if key in seen and key not in result.repeated:
-            result.repeated.append(key)
-        seen.add(key)
+    if len(result) != len(pairs):
+        keys = [key for key, _ in pairs]
+        result.repeated = tuple(dict.fromkeys(k for i, k in enumerate(keys) if k in keys[:i]))
     return result
 
 
 def _too_deep(value: Any) -> bool:
     """Whether `value` nests lists and objects more than DEPTH_LIMIT deep (without recursing)."""
+    if not isinstance(value, (dict, list)):
+        return False
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth > DEPTH_LIMIT:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+        if depth > DEPTH_LIMIT:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
     return False
 
 
