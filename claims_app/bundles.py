@@ -67,11 +67,16 @@ _QUANTITY_STEP = Decimal("0.000001")
 # What every database here stores exactly (SQLite keeps about 15), and a float holds.
 _QUANTITY_DIGITS = 15
 
-# The largest id a bundle may keep for a passage, statement, dispute or deleted passage. The id
-# columns and their sequences count to 2^63 - 1; an id near that would leave the sequence
-# nothing to give the next row (every later passage: an error). 2^31 - 1 leaves them room for
-# ever, and is far more rows than a record of claims will have.
-ID_LIMIT = 2**31 - 1
+# The largest id a bundle may keep for a passage, statement, dispute or deleted passage: 2^53 - 1,
+# the largest integer every JSON reader keeps exact (a JavaScript number), which a permalink's id
+# in the twins must be. The id columns and their sequences count to 2^63 - 1: an id near that
+# would leave the sequence nothing to give the next row (every later passage: an error), while
+# after 2^53 - 1 some 9 * 10^18 ids remain.
+ID_LIMIT = 2**53 - 1
+_ID_RANGE = (
+    f"ids go from 1 to {ID_LIMIT}, so that every JSON reader keeps them exact "
+    "and later rows still have ids to take"
+)
 
 # The times every page, twin and feed can show: a time's UTC value (and its value in the site's
 # TIME_ZONE) within years 1-9999. The last second stops short of its fractions: a feed's
@@ -383,7 +388,7 @@ class _Checker:
         if value < 1:
             self.problem(where, f"{value} is not {what} (1 or more)")
         elif value > ID_LIMIT:
-            self.problem(where, f"{value} is too large (ids go from 1 to {ID_LIMIT})")
+            self.problem(where, f"{value} is too large ({_ID_RANGE})")
 
     def url(self, value: Any, where: str) -> str:
         if not value:
