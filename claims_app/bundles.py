@@ -238,8 +238,12 @@ class _Object(dict):
 def _object(pairs: list[tuple[str, Any]]) -> _Object:
     result = _Object(pairs)
     if len(result) != len(pairs):
-        keys = [key for key, _ in pairs]
-        result.repeated = tuple(dict.fromkeys(k for i, k in enumerate(keys) if k in keys[:i]))
+        seen, repeated = set(), {}
+        for key, _ in pairs:
+            if key in seen:
+                repeated[key] = True
+            seen.add(key)
+        result.repeated = tuple(repeated)
     return result
 
 
@@ -381,7 +385,7 @@ class _Checker:
             return None
         return moment
 
-    def id(self, value: Any, where: str, what: str = "an id") -> None:
+    def kept_id(self, value: Any, where: str, what: str = "an id") -> None:
         """An id a bundle keeps: from 1 to ID_LIMIT."""
         if value is None:
             return
@@ -461,7 +465,7 @@ class _Checker:
             where = f"deleted_passages[{i}]"
             if not self.keys(item, where, _DELETED_PASSAGE_KEYS):
                 continue
-            self.id(item["id"], f"{where}.id", "a passage id")
+            self.kept_id(item["id"], f"{where}.id", "a passage id")
             plan.deleted_passages.append(
                 {
                     "id": item["id"],
@@ -711,8 +715,8 @@ class _Checker:
                 self.problem(f"{where}.quote", message)
         date, precision = self.date(item.get("date"), f"{where}.date")
         passage = item.get("passage")
-        self.id(passage, f"{where}.passage", "a passage id")
-        self.id(item.get("id"), f"{where}.id")
+        self.kept_id(passage, f"{where}.passage", "a passage id")
+        self.kept_id(item.get("id"), f"{where}.id")
         citation = {
             "actor": actor,
             "source": item["source"],
