@@ -5,6 +5,7 @@ right; each problem names its item (`claims[3].disputes[0].quote: …`).
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable
@@ -65,6 +66,29 @@ _QUANTITY_LIMIT = Decimal(10) ** 18
 _QUANTITY_STEP = Decimal("0.000001")
 # What every database here stores exactly (SQLite keeps about 15), and a float holds.
 _QUANTITY_DIGITS = 15
+
+# The largest id a bundle may keep for a passage, statement, dispute or deleted passage: 2^53 - 1,
+# the largest integer every JSON reader keeps exact (a JavaScript number), which a permalink's id
+# in the twins must be. The id columns and their sequences count to 2^63 - 1: an id near that
+# would leave the sequence nothing to give the next row (every later passage: an error), while
+# after 2^53 - 1 some 9 * 10^18 ids remain.
+ID_LIMIT = 2**53 - 1
+_ID_RANGE = (
+    f"ids go from 1 to {ID_LIMIT}, so that every JSON reader keeps them exact "
+    "and later rows still have ids to take"
+)
+
+# The times every page, twin and feed can show: a time's UTC value (and its value in the site's
+# TIME_ZONE) within years 1-9999. The last second stops short of its fractions: a feed's
+# Last-Modified header counts in float seconds, which round 23:59:59.999999 into the year 10000.
+_EARLIEST = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+_LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
+_TIME_RANGE = "0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+
+# How deep a bundle's JSON may nest. A bundle needs 5 levels (bundle, claims, a claim, its
+# statements, a statement); anything much deeper is a mistake or an attack, and Python's JSON
+# parser and our checks recurse.
+DEPTH_LIMIT = 20
 
 # key: (type or types, required)
 _DELETED_PASSAGE_KEYS = {
@@ -205,18 +229,61 @@ class ImportReport:
         return f"created {made}; updated {changed}"
 
 
+class _Object(dict):
+    """A JSON object as parsed from a file, remembering any key it was given more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    result = _Object(pairs)
+    if len(result) != len(pairs):
+        seen, repeated = set(), {}
+        for key, _ in pairs:
+            if key in seen:
+                repeated[key] = True
+            seen.add(key)
+        result.repeated = tuple(repeated)
+    return result
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether `value` nests lists and objects more than DEPTH_LIMIT deep (without recursing)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > DEPTH_LIMIT:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+_TOO_DEEP = f"nested more than {DEPTH_LIMIT} levels deep (a bundle needs 5)"
+
+
 def bundle_read(path: str | Path) -> dict:
-    """Parse a bundle file; malformed JSON is a BundleError with its line and column."""
+    """Parse a bundle file; malformed JSON is a BundleError with its line and column, and so is
+    JSON nested deeper than any bundle (every problem names the file). A key given twice in one
+    object is kept as the checks' problem, naming the item."""
     try:
         raw = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise BundleError([f"{path}: cannot be read ({error})"]) from None
     try:
-        return json.loads(raw)
+        bundle = json.loads(raw, object_pairs_hook=_object)
     except json.JSONDecodeError as error:
         raise BundleError(
             [f"{path}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
         ) from None
+    except RecursionError:
+        raise BundleError([f"{path}: {_TOO_DEEP}"]) from None
+    if _too_deep(bundle):
+        raise BundleError([f"{path}: {_TOO_DEEP}"])
+    return bundle
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +364,8 @@ class _Checker:
             return None, dates.DAY
 
     def moment(self, value: Any, where: str):
-        """An ISO 8601 date and time with its offset ("2026-11-25T23:19:47+00:00"), or None."""
+        """An ISO 8601 date and time with its offset ("2026-11-25T23:19:47+00:00"), or None;
+        within what pages can show, in UTC and in the site's time zone."""
         if value is None:
             return None
         try:
@@ -307,7 +375,24 @@ class _Checker:
         if moment is None or moment.tzinfo is None:
             self.problem(where, f"“{value}” is not a date and time with its offset")
             return None
+        try:
+            timezone.localtime(moment)  # pages show it in the site's time zone
+            shown = _EARLIEST <= moment <= _LATEST
+        except OverflowError:
+            shown = False
+        if not shown:
+            self.problem(where, f"“{value}” is outside what pages can show ({_TIME_RANGE})")
+            return None
         return moment
+
+    def kept_id(self, value: Any, where: str, what: str = "an id") -> None:
+        """An id a bundle keeps: from 1 to ID_LIMIT."""
+        if value is None:
+            return
+        if value < 1:
+            self.problem(where, f"{value} is not {what} (1 or more)")
+        elif value > ID_LIMIT:
+            self.problem(where, f"{value} is too large ({_ID_RANGE})")
 
     def url(self, value: Any, where: str) -> str:
         if not value:
@@ -332,7 +417,10 @@ class _Checker:
         return canonical
 
     def _check_strings(self, value: Any, where: str) -> None:
-        """No NUL characters nor lone surrogates: no database stores them, no page shows them."""
+        """No NUL characters nor lone surrogates: no database stores them, no page shows them.
+        No key given twice in one object (JSON keeps only the last: the other would be lost)."""
+        for key in getattr(value, "repeated", []):
+            self.problem(where, f"the key “{key}” is given twice")
         if isinstance(value, str):
             if "\x00" in value:
                 self.problem(where, "contains a NUL character")
@@ -349,6 +437,8 @@ class _Checker:
         bundle = self.bundle
         if not isinstance(bundle, dict):
             raise BundleError(["bundle: must be a JSON object"])
+        if _too_deep(bundle):
+            raise BundleError([f"bundle: {_TOO_DEEP}"])
         known = {"format", "actors", "sources", "claims", "deleted_passages"}
         for key in sorted(set(bundle) - known):
             self.problem(key, "unknown key")
@@ -375,8 +465,7 @@ class _Checker:
             where = f"deleted_passages[{i}]"
             if not self.keys(item, where, _DELETED_PASSAGE_KEYS):
                 continue
-            if item["id"] < 1:
-                self.problem(f"{where}.id", f"{item['id']} is not a passage id (1 or more)")
+            self.kept_id(item["id"], f"{where}.id", "a passage id")
             plan.deleted_passages.append(
                 {
                     "id": item["id"],
@@ -626,10 +715,8 @@ class _Checker:
                 self.problem(f"{where}.quote", message)
         date, precision = self.date(item.get("date"), f"{where}.date")
         passage = item.get("passage")
-        if passage is not None and passage < 1:
-            self.problem(f"{where}.passage", f"{passage} is not a passage id (1 or more)")
-        if item.get("id") is not None and item["id"] < 1:
-            self.problem(f"{where}.id", f"{item['id']} is not an id (1 or more)")
+        self.kept_id(passage, f"{where}.passage", "a passage id")
+        self.kept_id(item.get("id"), f"{where}.id")
         citation = {
             "actor": actor,
             "source": item["source"],

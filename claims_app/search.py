@@ -12,13 +12,25 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 CONFIG = "english"
+
+# PostgreSQL refuses a tsvector over 1 MB ("string is too long for tsvector"; its other limits,
+# 2,047 characters a word and 256 positions a word up to position 16,383, it applies by itself,
+# dropping what is over). A character of text costs a tsvector at most 12 bytes (a distinct
+# one-character word: 4 for its entry, up to 4 for its bytes, 4 for its one position; measured:
+# distinct one-character words, each after a space, cost 6 bytes a character), so each kind of
+# words is indexed up to its share of 1 MB / 12, about 87,000 characters in all, and the whole
+# vector stays within the documented limit (`||` does not check it). A claim longer than that is
+# still stored and shown whole, and found by its first words.
+# Characters indexed of: the title and text; the actors' names; the quotes; the disputes' notes.
+_TEXT, _NAMES, _QUOTES, _NOTES = 40_000, 8_000, 30_000, 9_000
+
 # ts_headline does not escape HTML: it marks matches with these, and the text is escaped first.
 _START, _STOP = "\x02", "\x03"
 
 _REFRESH = f"""
 UPDATE claims_app_claim AS c SET search_vector =
-    setweight(to_tsvector('{CONFIG}', coalesce(c.title, '') || ' ' || c.text), 'A')
-    || setweight(to_tsvector('{CONFIG}', coalesce((
+    setweight(to_tsvector('{CONFIG}', left(coalesce(c.title, '') || ' ' || c.text, {_TEXT})), 'A')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce((
         SELECT string_agg(names.name, ' ' ORDER BY names.name) FROM (
             SELECT a.name FROM claims_app_actor a WHERE a.id IN (
                 SELECT actor_id FROM claims_app_statement WHERE claim_id = c.id
@@ -27,15 +39,16 @@ UPDATE claims_app_claim AS c SET search_vector =
             SELECT al.name FROM claims_app_alias al WHERE al.actor_id IN (
                 SELECT actor_id FROM claims_app_statement WHERE claim_id = c.id
                 UNION SELECT actor_id FROM claims_app_dispute WHERE claim_id = c.id)
-        ) AS names), '')), 'B')
-    || setweight(to_tsvector('{CONFIG}', coalesce((
+        ) AS names), ''), {_NAMES})), 'B')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce((
         SELECT string_agg(p.quote, ' ' ORDER BY p.id) FROM claims_app_passage p WHERE p.id IN (
             SELECT passage_id FROM claims_app_statement WHERE claim_id = c.id
-            UNION SELECT passage_id FROM claims_app_dispute WHERE claim_id = c.id)), '')), 'C')
-    || setweight(to_tsvector('{CONFIG}', coalesce((
+            UNION SELECT passage_id FROM claims_app_dispute WHERE claim_id = c.id)), ''),
+        {_QUOTES})), 'C')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce((
         SELECT string_agg(d.note, ' ' ORDER BY d.id)
         FROM claims_app_dispute d WHERE d.claim_id = c.id),
-        '')), 'D')
+        ''), {_NOTES})), 'D')
 """
 
 
@@ -62,10 +75,10 @@ WITH cited AS (
     FROM claims_app_dispute GROUP BY claim_id
 )
 UPDATE claims_app_claim AS c SET search_vector =
-    setweight(to_tsvector('{CONFIG}', coalesce(c.title, '') || ' ' || c.text), 'A')
-    || setweight(to_tsvector('{CONFIG}', coalesce(names.words, '')), 'B')
-    || setweight(to_tsvector('{CONFIG}', coalesce(quotes.words, '')), 'C')
-    || setweight(to_tsvector('{CONFIG}', coalesce(notes.words, '')), 'D')
+    setweight(to_tsvector('{CONFIG}', left(coalesce(c.title, '') || ' ' || c.text, {_TEXT})), 'A')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce(names.words, ''), {_NAMES})), 'B')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce(quotes.words, ''), {_QUOTES})), 'C')
+    || setweight(to_tsvector('{CONFIG}', left(coalesce(notes.words, ''), {_NOTES})), 'D')
 FROM claims_app_claim AS c2
 LEFT JOIN names ON names.claim_id = c2.id
 LEFT JOIN quotes ON quotes.claim_id = c2.id
