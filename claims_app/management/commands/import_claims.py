@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
+from claims_app import concurrency
 from claims_app.bundles import BundleError, bundle_import, bundle_read
 
 from ._progress import TerminalProgress
@@ -19,11 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", metavar="FILE")
 
     def handle(self, *args, files, **options):
-        reports = []
         try:
-            with transaction.atomic():
-                for path in files:
-                    reports.append((path, self._import(path)))
+            # One transaction for all the files, run again whole if the database breaks a
+            # deadlock with another writer (a curator's save) by aborting it.
+            reports = concurrency.write_retried(
+                lambda: [(path, self._import(path)) for path in files]
+            )
         except BundleError as error:
             raise CommandError(
                 f"nothing was imported; {len(error.problems)} problem(s):\n"
