@@ -30,6 +30,11 @@ back a number under which pages of another record were cached.
 A connection whose open transaction has written to the record (a test, a shell inside
 `atomic()`) sees rows no one else sees yet: its pages are cached under a key of its own, new at
 each of its writes, that no other connection asks for.
+
+A page is cached whatever the query string says beyond the parameters its view reads: the others
+(`?utm_source=…`, `?x=1`) are dropped before the view sees them, so the page rendered, and its
+links, are the canonical ones, and one copy serves every such address. HEAD is answered like GET,
+from the same copy (the server sends no body).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import functools
 import hashlib
 import time
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,6 +51,8 @@ from django.db import models as db
 from django.db import transaction
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
+from django.utils.encoding import escape_uri_path
 
 from . import models
 
@@ -93,17 +101,37 @@ def _page_key(request) -> str:
     connection = transaction.get_connection()
     if _bump_pending(connection):
         generation = f"{generation}+{connection.record_uncommitted}"
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = (
+        f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
+        f"?{request.GET.urlencode()}"
+    )
     return f"page:{generation}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
-def page_cached(view):
-    """`view`, its successful GET answers cached for settings.PAGE_CACHE_SECONDS, under the
-    record's current generation."""
+def _known_only(request, known: frozenset[str]) -> QueryDict:
+    if not known:  # not even parsed: a query string too long to parse is no concern of the view
+        return QueryDict()
+    query = request.GET
+    if query.keys() <= known:
+        return query
+    kept = QueryDict(mutable=True, encoding=query.encoding)
+    for name in query:
+        if name in known:
+            kept.setlist(name, query.getlist(name))
+    kept._mutable = False
+    return kept
+
+
+def page_cached(view, *, params: Iterable[str]):
+    """`view`, seeing only the query parameters `params` (the ones it reads), its successful
+    GET and HEAD answers cached for settings.PAGE_CACHE_SECONDS under the record's current
+    generation."""
+    known = frozenset(params)
 
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method != "GET" or not settings.PAGE_CACHE_SECONDS:
+        request.GET = _known_only(request, known)
+        if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
         key = _page_key(request)
         response = cache.get(key)

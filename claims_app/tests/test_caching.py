@@ -47,6 +47,30 @@ def test_a_page_is_rendered_once_then_served_from_the_cache(client, disputed_cla
         assert same == page, url
 
 
+def test_head_is_answered_from_the_cache_like_get(client, disputed_claim):
+    claim = f"/claims/{disputed_claim.slug}/"
+    rendered, page = _queries(client, claim)
+    assert _queries(client, claim, "head") == (CACHED, "")  # no body, and no rendering
+    first, _ = _queries(client, "/claims/", "head")  # rendered for a HEAD: then GET needs none
+    assert first > CACHED
+    assert _queries(client, "/claims/")[0] == CACHED
+    assert disputed_claim.text in _queries(client, "/claims/")[1]
+
+
+def test_unknown_query_parameters_are_dropped_and_do_not_render_again(client, disputed_claim):
+    _, page = _queries(client, "/claims/?status=disputed")
+    for extra in ["utm_source=newsletter", "x=1", "x=1&x=2", "fbclid=%FF"]:
+        queries, same = _queries(client, f"/claims/?status=disputed&{extra}")
+        assert (queries, same) == (CACHED, page), extra
+    assert "utm_source" not in _queries(client, "/claims/?utm_source=a&page=1")[1]  # its links
+    assert _queries(client, f"/claims/{disputed_claim.slug}/?utm_source=a")[0] > CACHED
+    assert _queries(client, f"/claims/{disputed_claim.slug}/?utm_source=b")[0] == CACHED
+    # Known parameters still make their own page, and a bad value is still a 400.
+    assert disputed_claim.text not in _queries(client, "/claims/?status=undisputed&x=1")[1]
+    response = client.get("/claims/?status=bogus&utm_source=a")
+    assert response.status_code == 400 and "status" in response.content.decode()
+
+
 def test_one_transaction_retires_the_pages_once_after_it_commits(
     db, django_capture_on_commit_callbacks
 ):
