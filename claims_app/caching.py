@@ -1,60 +1,139 @@
-"""Rendered public pages, cached (Django's cache framework: local memory by default, Redis when
-CACHE_URL says so) and thrown away whenever the record changes.
+"""Rendered public pages, cached in each process (Django's cache framework: local memory by
+default, Redis when CACHE_URL says so) under the record's generation, which lives in the database
+so that every process and machine sees a write at once.
 
 A public page is the same for every reader (no one is logged in to read), so a rendered page can
 be served again to anyone until the record changes. Every cache key carries the record's
-*generation*, a number that any write to the record increments: a new generation misses every
-older page at once, with no list of which pages showed what. Writes are seen through the models'
-signals (any save, delete or many-to-many change in this app) and through `derived_refresh`,
-which every bulk writer calls.
+*generation*, one number in a one-row table (`RecordGeneration`): each request reads it (one
+query), and a write makes it grow, so that every older page misses at once, in every process,
+with no list of which pages showed what. Writes are seen through the models' signals (any save,
+delete or many-to-many change in this app) and through `derived_refresh`, which every bulk writer
+calls (`record_changed()` is what they all end in).
+
+Ordering. The generation grows in its own autocommit UPDATE *after* the writing transaction
+commits (`transaction.on_commit`, registered once a transaction however many rows it writes), so:
+- a reader that reads the new generation started after the commit, and reads the new rows;
+- a reader that read the old one may store a page of the old rows, under the old generation,
+  which no one asks for once the new one is visible.
+The generation is never written inside a writing transaction: a row every writer updated while
+holding its own row locks (source, passages, claims) would be a lock taken in a different order by
+each, and a deadlock; and a number visible before its data (a trigger, a sequence) would let a
+reader store a page of the old rows under the new number.
+If a process dies between its commit and its bump, or the bump fails (it is logged, and the write
+still succeeds), the pages cached before that write are served until they expire
+(PAGE_CACHE_SECONDS) or the next write anywhere.
+
+The generation never repeats: a bump makes it the greater of one more and the current time in
+microseconds, so a database restored from a backup (or a row deleted and made again) cannot bring
+back a number under which pages of another record were cached.
+
+A connection whose open transaction has written to the record (a test, a shell inside
+`atomic()`) sees rows no one else sees yet: its pages are cached under a key of its own, new at
+each of its writes, that no other connection asks for.
+
+A page is cached whatever the query string says beyond the parameters its view reads: the others
+(`?utm_source=…`, `?x=1`) are dropped before the view sees them, so the page rendered, and its
+links, are the canonical ones, and one copy serves every such address. HEAD is answered like GET,
+from the same copy (the server sends no body).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import time
+import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import models as db
 from django.db import transaction
+from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
+from django.utils.encoding import escape_uri_path
 
-GENERATION_KEY = "record-generation"
+from . import models
 
 
 def record_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
-    return generation
+    """The record's generation as every process sees it now (one query)."""
+    generation = models.RecordGeneration.objects.filter(pk=1)
+    value = generation.values_list("value", flat=True).first()
+    if value is None:  # its row is gone (deleted by hand, or by a test's flush): made again
+        _bump()
+        value = generation.values_list("value", flat=True).get()
+    return value
 
 
 def record_changed() -> None:
-    """Retire every cached page: now, and again when the transaction commits (a request that
-    read the old rows before the commit must not keep its page under the new generation)."""
-    _bump()
-    transaction.on_commit(_bump)
+    """The record was written: retire every cached page, in every process, once the write is
+    committed (at once outside a transaction)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        connection.record_uncommitted = uuid.uuid4().hex  # its own pages' key: see _page_key
+        if _bump_pending(connection):
+            return
+    # Robust: the write is committed whatever happens to the bump, whose failure is logged.
+    transaction.on_commit(_bump, robust=True)
+
+
+def _bump_pending(connection) -> bool:
+    # Looked for in the transaction's callbacks, not in a flag: a savepoint rolled back drops
+    # the callbacks registered inside it, and with them the bump its writes asked for.
+    return connection.in_atomic_block and any(f is _bump for _, f, _ in connection.run_on_commit)
 
 
 def _bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not there (evicted, or never set)
-        cache.set(GENERATION_KEY, 2, timeout=None)
+    now = time.time_ns() // 1000
+    bumped = models.RecordGeneration.objects.filter(pk=1).update(
+        value=Greatest(db.F("value") + 1, db.Value(now), output_field=db.BigIntegerField())
+    )
+    if not bumped:  # the row is missing: make it (another process may be making it too)
+        models.RecordGeneration.objects.bulk_create(
+            [models.RecordGeneration(pk=1, value=now)], ignore_conflicts=True
+        )
 
 
-def page_cached(view):
-    """`view`, its successful GET answers cached for settings.PAGE_CACHE_SECONDS, under the
-    record's current generation."""
+def _page_key(request) -> str:
+    generation = record_generation()
+    connection = transaction.get_connection()
+    if _bump_pending(connection):
+        generation = f"{generation}+{connection.record_uncommitted}"
+    address = (
+        f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
+        f"?{request.GET.urlencode()}"
+    )
+    return f"page:{generation}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def _known_only(request, known: frozenset[str]) -> QueryDict:
+    if not known:  # not even parsed: a query string too long to parse is no concern of the view
+        return QueryDict()
+    query = request.GET
+    if query.keys() <= known:
+        return query
+    kept = QueryDict(mutable=True, encoding=query.encoding)
+    for name in query:
+        if name in known:
+            kept.setlist(name, query.getlist(name))
+    kept._mutable = False
+    return kept
+
+
+def page_cached(view, *, params: Iterable[str]):
+    """`view`, seeing only the query parameters `params` (the ones it reads), its successful
+    GET and HEAD answers cached for settings.PAGE_CACHE_SECONDS under the record's current
+    generation."""
+    known = frozenset(params)
 
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method != "GET" or not settings.PAGE_CACHE_SECONDS:
+        request.GET = _known_only(request, known)
+        if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return view(request, *args, **kwargs)
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        digest = hashlib.sha256(address.encode()).hexdigest()
-        key = f"page:{record_generation()}:{digest}"
+        key = _page_key(request)
         response = cache.get(key)
         if response is not None:
             return response

@@ -12,8 +12,9 @@ list of 100,000 claims need not work them out for every row on every request.
 `derived_refresh()` recomputes them from the rows they follow, in set-based UPDATEs, for the
 objects a write touched (and those it reaches: a claim's actors, sources and topics). Signals
 (models.py) call it after every save and delete, cascades included; bulk writers call it
-themselves. `derived_stale()` lists whatever disagrees with a fresh computation: the tests run it
-after every test, so a write path that forgets to refresh fails loudly.
+themselves. Each refresh also retires every cached page (caching.py). `derived_stale()` lists
+whatever disagrees with a fresh computation: the tests run it after every test, so a write path
+that forgets to refresh fails loudly.
 
 Functions take `apps` so that a migration can run them on its historical models.
 """
@@ -39,6 +40,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+
+from . import caching
 
 # Beyond this many ids, one pass over every row is cheaper than a long `IN (…)` list.
 _ALL_ABOVE = 2000
@@ -240,6 +243,7 @@ def derived_refresh(
             m.Actor.objects.filter(pk__in=chunk).update(**actor_values(apps))
     if topics:
         m.Topic.objects.filter(pk__in=topics).update(**topic_values(apps))
+    _record_changed(apps)
 
 
 def _chunks(ids: list[int], size: int = _ALL_ABOVE):
@@ -262,6 +266,14 @@ def derived_refresh_all(*, apps=None) -> None:
     m.Source.objects.update(**source_values(apps))
     m.Actor.objects.update(**actor_values(apps))
     m.Topic.objects.update(**topic_values(apps))
+    _record_changed(apps)
+
+
+def _record_changed(apps) -> None:
+    # Whoever writes in bulk calls derived_refresh: so cached pages go too, in every process.
+    # Not in a migration (historical `apps`): the generation's table may not exist yet.
+    if apps is None:
+        caching.record_changed()
 
 
 def derived_stale(*, apps=None) -> list[str]:

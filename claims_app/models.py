@@ -958,3 +958,16 @@ def _counted_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         key = "actor_ids" if sender is Actor else "topic_ids"
         derived.derived_refresh(**{key: [instance.pk]})
+
+
+class RecordGeneration(models.Model):
+    """The record's generation: one row, which every process reads and which grows after every
+    committed write to the record; cached pages are keyed by it (caching.py)."""
+
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="record_generation_one_row")]
+
+    def __str__(self):
+        return f"generation {self.value}"

@@ -4,6 +4,7 @@ from django.views.decorators.http import require_safe
 
 from . import feeds, views
 from .caching import page_cached
+from .filters import ActorFilter, ClaimFilter, SourceFilter
 from .sitemaps import SITEMAPS
 
 
@@ -65,7 +66,24 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]
 
+# The query parameters each view reads (its list's filters, the page numbers of its lists): it
+# sees no other, so `?utm_source=…` renders and caches the same page as none (caching.py).
+PARAMETERS = {
+    views.claim_list: [*ClaimFilter.base_filters, "page"],
+    views.claim_map: [*ClaimFilter.base_filters, "page"],
+    views.actor_list: [*ActorFilter.base_filters, "page"],
+    views.source_list: [*SourceFilter.base_filters, "page"],
+    views.actor_detail: ["made_page", "disputed_page"],
+    views.source_detail: ["page"],
+    views.topic_detail: ["page"],
+    sitemap_views.sitemap: ["p"],
+}
+
 # Every public URL only reads: any other method than GET or HEAD is a 405, whatever the view;
-# and what it renders is cached until the record changes (caching.py).
+# and what it renders is cached until the record changes (caching.py). Not robots.txt: it reads
+# nothing from the database, not even the record's generation, so health checks can use it.
 for pattern in urlpatterns:
-    pattern.callback = require_safe(page_cached(pattern.callback))
+    view = pattern.callback
+    if view is not views.robots_txt:
+        view = page_cached(view, params=PARAMETERS.get(view, []))
+    pattern.callback = require_safe(view)

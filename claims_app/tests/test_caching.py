@@ -1,11 +1,25 @@
 """Rendered public pages are cached, and no reader ever sees one the record has moved past."""
 
+import collections
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from claims_app.bundles import bundle_import
+from claims_app.caching import record_generation
 from project.settings import _cache
 
 from .factories import ClaimFactory, StatementFactory
@@ -13,9 +27,14 @@ from .factories import ClaimFactory, StatementFactory
 pytestmark = pytest.mark.django_db
 
 
-def _queries(client, url) -> tuple[int, str]:
+# A page served from the cache costs one query: the record's generation, which every process
+# reads from the database.
+CACHED = 1
+
+
+def _queries(client, url, method="get") -> tuple[int, str]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = getattr(client, method)(url)
     assert response.status_code == 200, url
     return len(queries), response.content.decode()
 
@@ -24,8 +43,49 @@ def test_a_page_is_rendered_once_then_served_from_the_cache(client, disputed_cla
     for url in ["/", f"/claims/{disputed_claim.slug}/", "/claims.json", "/feeds/claims.atom"]:
         first, page = _queries(client, url)
         again, same = _queries(client, url)
-        assert first > 0 and again == 0, url
+        assert first > CACHED and again == CACHED, url
         assert same == page, url
+
+
+def test_head_is_answered_from_the_cache_like_get(client, disputed_claim):
+    claim = f"/claims/{disputed_claim.slug}/"
+    assert _queries(client, claim)[0] > CACHED
+    assert _queries(client, claim, "head") == (CACHED, "")  # no body, and no rendering
+    first, _ = _queries(client, "/claims/", "head")  # rendered for a HEAD: then GET needs none
+    assert first > CACHED
+    assert _queries(client, "/claims/")[0] == CACHED
+    assert disputed_claim.text in _queries(client, "/claims/")[1]
+
+
+def test_unknown_query_parameters_are_dropped_and_do_not_render_again(client, disputed_claim):
+    _, page = _queries(client, "/claims/?status=disputed")
+    for extra in ["utm_source=newsletter", "x=1", "x=1&x=2", "fbclid=%FF"]:
+        queries, same = _queries(client, f"/claims/?status=disputed&{extra}")
+        assert (queries, same) == (CACHED, page), extra
+    assert "utm_source" not in _queries(client, "/claims/?utm_source=a&page=1")[1]  # its links
+    assert _queries(client, f"/claims/{disputed_claim.slug}/?utm_source=a")[0] > CACHED
+    assert _queries(client, f"/claims/{disputed_claim.slug}/?utm_source=b")[0] == CACHED
+    # Known parameters still make their own page, and a bad value is still a 400.
+    assert disputed_claim.text not in _queries(client, "/claims/?status=undisputed&x=1")[1]
+    response = client.get("/claims/?status=bogus&utm_source=a")
+    assert response.status_code == 400 and "status" in response.content.decode()
+
+
+def test_one_transaction_retires_the_pages_once_after_it_commits(
+    db, django_capture_on_commit_callbacks
+):
+    generation = record_generation()
+    with django_capture_on_commit_callbacks(execute=True) as bumps:
+        with transaction.atomic():
+            with transaction.atomic():  # a savepoint rolled back takes its bump with it…
+                ClaimFactory()
+                transaction.set_rollback(True)
+            for _ in range(3):  # …and the writes that follow ask for one
+                ClaimFactory().unpublish()
+            # Until the commit, other processes still see the generation of the rows they see.
+            assert record_generation() == generation
+    assert len(bumps) == 1
+    assert record_generation() > generation
 
 
 def test_publishing_and_unpublishing_show_at_once(client, disputed_claim):
@@ -92,3 +152,94 @@ def test_cache_url_names_the_backend():
     assert _cache("dummy://")["BACKEND"].endswith("DummyCache")
     with pytest.raises(ImproperlyConfigured, match="memcached://x"):
         _cache("memcached://x")
+
+
+def _free_port() -> int:
+    for port in range(8100, 8200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8100-8199")
+
+
+@contextlib.contextmanager
+def _production_server(workers: int):
+    """`make serve`'s gunicorn on this test database (debug off, the default per-process cache),
+    each answer naming its worker (named_workers.py): its address."""
+    db = connection.settings_dict
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "PAGE_CACHE_SECONDS")},
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(workers),
+        "PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config",
+         "project/gunicorn.conf.py", "claims_app.tests.named_workers:application"],
+        cwd=settings.BASE_DIR, env=env, start_new_session=True,
+    )  # fmt: skip
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _get(f"{address}/robots.txt")[0] != 200:
+            assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        yield address
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _get(url) -> tuple[int, str, str]:
+    """(status, worker, body); status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers["X-Worker"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["X-Worker"], error.read().decode()
+    except OSError:
+        return 0, "", ""
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="several server processes need a database they share: run on PostgreSQL",
+)
+def test_unpublishing_from_another_process_shows_in_every_worker(transactional_db):
+    claim = StatementFactory(claim__text="A claim about to be withdrawn.").claim
+    with _production_server(workers=3) as address:
+        urls = [f"{address}/claims/{claim.slug}/", f"{address}/claims/", f"{address}/claims.json"]
+
+        def ask_every_worker(shown: bool, workers=None) -> set[str]:
+            """Ask for each page, several at a time, until each of `workers` (or of any two)
+            has answered it twice; assert each answer shows the claim, or not."""
+            answered = {url: collections.Counter() for url in urls}
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                for _ in range(40):
+                    for url, (status, worker, body) in zip(
+                        urls * 6, pool.map(_get, urls * 6), strict=True
+                    ):
+                        assert status in (200, 404), (url, status)
+                        showing = status == 200 and (claim.slug in body or claim.text in body)
+                        assert showing == shown, (url, worker, status)
+                        answered[url][worker] += 1
+                    if all(
+                        len([w for w in counts if counts[w] >= 2]) >= 2
+                        and all(counts[w] >= 2 for w in workers or ())
+                        for counts in answered.values()
+                    ):
+                        return set().union(*answered.values())
+            raise AssertionError(f"not every worker answered: {answered}")
+
+        # Each worker renders the published claim, and caches it.
+        workers = ask_every_worker(shown=True)
+        with transaction.atomic():  # as the admin, a bundle import or the shell would
+            claim.unpublish()
+        ask_every_worker(shown=False, workers=workers)

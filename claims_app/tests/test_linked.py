@@ -411,10 +411,10 @@ def test_the_sitemap_index_does_not_read_every_row(client, disputed_claim):
 
     with CaptureQueriesContext(connection) as queries:
         client.get("/sitemap.xml")
-    # Counts only: no query fetches rows' dates (each sitemap page gives its own).
-    assert all(
-        "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() for q in queries.captured_queries
-    ), [q["sql"] for q in queries.captured_queries]
+    # Counts only: no query fetches rows' dates (each sitemap page gives its own). The one
+    # other query is the record's generation, which every cached page reads (caching.py).
+    sqls = [q["sql"] for q in queries.captured_queries if "recordgeneration" not in q["sql"]]
+    assert all("COUNT(" in sql.upper() or "SUM(" in sql.upper() for sql in sqls), sqls
 
 
 # Every schema.org term our JSON-LD uses, each checked against schema.org (a misspelt property
