@@ -46,9 +46,10 @@ def _retryable(error: OperationalError) -> bool:
 def write_retried(write: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     """`write()` in a transaction of its own, run again (up to `attempts` times in all) when the
     database aborts it to break a deadlock or a serialization conflict. Inside an enclosing
-    transaction it runs once, as it is: only the outermost transaction can be retried."""
+    transaction it runs once, in a savepoint: only the outermost transaction can be retried."""
     if connection.in_atomic_block:
-        return write()
+        with transaction.atomic():
+            return write()
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
