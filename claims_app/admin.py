@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -204,10 +206,7 @@ class CurationAdmin(SimpleHistoryAdmin):
         fields, rows = concurrency.version_changes(seen, now)
         if not fields and not rows:
             return ""
-        who = [
-            f"{name} at {timezone.localtime(when):%H:%M:%S} ({what})"
-            for when, name, what in concurrency.changes_since(current, children, seen["t"])[:5]
-        ] or ["someone"]
+        who = concurrency.changes_since(current, children, seen["t"])[:5] or ["someone"]
         values = []
         for name in fields:
             field = self.model._meta.get_field(name)
@@ -219,7 +218,15 @@ class CurationAdmin(SimpleHistoryAdmin):
                 value = concurrency.value_excerpt(value, theirs)
             values.append(f"{field.verbose_name}: “{value}”")
         if rows:
-            values.append(f"{len(rows)} of the rows below changed or went ({', '.join(rows)})")
+            counted = Counter(row.partition(":")[0] for row in rows)
+            names = {
+                name: (model._meta.verbose_name, model._meta.verbose_name_plural)
+                for name, (model, _) in children.items()
+            }
+            values.append(
+                ", ".join(f"{n} {names[name][n > 1]}" for name, n in counted.items())
+                + " below changed or gone"
+            )
         return (
             f"Someone saved this {self.model._meta.verbose_name} after you opened this form, so "
             f"your changes are not saved yet. Changed since: {'; '.join(who)}. "

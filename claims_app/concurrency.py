@@ -171,32 +171,41 @@ def version_changes(seen: dict, now: dict) -> tuple[list[str], list[str]]:
     return fields, rows
 
 
-def changes_since(obj: models.Model, children: Children, since: datetime):
-    """Who changed `obj` or its inline rows after `since`, from their histories: a list of
-    (when, who, what) newest first."""
-    changes = []
+def changes_since(obj: models.Model, children: Children, since: datetime) -> list[str]:
+    """Who changed `obj` or its inline rows after `since`, from their histories, newest first:
+    one line a person, e.g. "bea at 14:02:07 (text, title; 3 passages changed)"."""
+    people: dict[str, tuple[datetime, dict[str, int]]] = {}
 
-    def who(record) -> str:
-        return record.history_user.get_username() if record.history_user_id else "an import"
+    def note(record, what: str) -> None:
+        who = record.history_user.get_username() if record.history_user_id else "an import"
+        latest, items = people.setdefault(who, (record.history_date, {}))
+        people[who] = (max(latest, record.history_date), items)
+        items[what] = items.get(what, 0) + 1
 
     for record in obj.history.filter(history_date__gt=since).select_related("history_user"):
         previous = record.prev_record
-        what = (
-            ", ".join(change.field for change in record.diff_against(previous).changes)
-            if previous is not None
-            else "created it"
-        ) or "saved it unchanged"
-        changes.append((record.history_date, who(record), what))
+        if previous is None:
+            note(record, "made it")
+        for change in record.diff_against(previous).changes if previous else ():
+            note(record, change.field)
     for model, fk in children.values():
         history = model.history.filter(
             **{model._meta.get_field(fk).attname: obj.pk}, history_date__gt=since
         ).select_related("history_user")
-        verbose = model._meta.verbose_name
         for record in history:
             action = {"+": "added", "-": "deleted", "~": "changed"}[record.history_type]
-            changes.append((record.history_date, who(record), f"{action} {verbose} #{record.id}"))
-    changes.sort(key=lambda change: change[0], reverse=True)
-    return changes
+            note(record, f"{model._meta.verbose_name_plural} {action}")
+
+    def said(items: dict[str, int]) -> str:
+        fields = [what for what, n in items.items() if " " not in what or what == "made it"]
+        rows = [f"{n} {what}" for what, n in items.items() if what not in fields]
+        return "; ".join(part for part in (", ".join(fields), ", ".join(rows)) if part)
+
+    ordered = sorted(people.items(), key=lambda person: person[1][0], reverse=True)
+    return [
+        f"{who} at {timezone.localtime(when):%H:%M:%S} ({said(items)})"
+        for who, (when, items) in ordered
+    ]
 
 
 def value_excerpt(current: str, theirs: str, width: int = 120) -> str:
