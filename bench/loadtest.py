@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 
+import slow_clients
 from django.core.management import call_command
 from django.db import connection
 from harness import ROOT, results_write, throwaway_database
@@ -67,7 +68,8 @@ def wait_until_up(url: str, seconds: int = 60) -> None:
 def main() -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("The load test runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    with throwaway_database("claims_loadtest") as db:
+    # Named after the configured database, so that load tests on one server do not collide.
+    with throwaway_database(f"{connection.settings_dict['NAME']}_loadtest") as db:
         started = time.monotonic()
         call_command("generate_demo", claims=CLAIMS, stdout=open(os.devnull, "w"))
         with db.cursor() as cursor:
@@ -108,6 +110,7 @@ def main() -> int:
                 with open(urls_file, "w") as f:
                     json.dump(urls, f)
                 prefix = os.path.join(tmp, "stats")
+                slow = slow_clients.start(host, ["/", f"/claims/{urls['claims'][0]}/"])
                 subprocess.run(
                     [os.path.join(BIN, "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                      "--headless", "--users", str(USERS), "--spawn-rate", str(USERS),
@@ -115,6 +118,7 @@ def main() -> int:
                      "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
                     cwd=ROOT, env={**os.environ, "LOADTEST_URLS": urls_file}, timeout=SECONDS + 120,
                 )
+                slow_report = slow.finish()
                 with open(f"{prefix}_stats.csv") as f:
                     rows = list(csv.DictReader(f))
         finally:
@@ -137,6 +141,7 @@ def main() -> int:
                         "p50_ms": float(r["50%"]), "p95_ms": float(r["95%"])}
             for r in rows if r["Name"] != "Aggregated"
         },
+        "slow_clients": slow_report,
     }
     print(f"{'page':28} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8}")
     for name, page in sorted(result["pages"].items()):
@@ -148,8 +153,9 @@ def main() -> int:
         f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"{result['failures']} failures"
     )
+    print(slow_clients.SlowClients.line(slow_report))
     results_write("loadtest", result)
-    return 1 if result["failures"] else 0
+    return 1 if result["failures"] or not slow_report["held"] else 0
 
 
 if __name__ == "__main__":
