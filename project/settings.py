@@ -2,9 +2,10 @@
 
 Variables: DATABASE_URL (unset: the embedded SQLite file), DJANGO_DEBUG, DJANGO_SECRET_KEY,
 DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served over HTTPS by a
-proxy that sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_STATIC_MANIFEST,
-DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside manage.py (written by `make
-run`) supplies defaults for local use; variables set in the environment always win.
+proxy that sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_DB_POOL,
+DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside
+manage.py (written by `make run`) supplies defaults for local use; variables set in the
+environment always win.
 """
 
 import os
@@ -117,6 +118,17 @@ DATABASES = {
         conn_max_age=0 if DEBUG else 60,
     )
 }
+# DJANGO_DB_POOL=N (PostgreSQL; `make serve`'s gunicorn.conf.py sets 4): each process borrows
+# its connections from a pool of at most N (psycopg's), and each request gives its own back when
+# it ends. gevent's worker runs every request in a greenlet of its own, and Django keeps one
+# connection per greenlet: a persistent connection (CONN_MAX_AGE) would be left open by every
+# request that ended, and one per request at once could exhaust PostgreSQL's connections.
+DB_POOL = int(os.environ.get("DJANGO_DB_POOL") or 0)
+if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A connection broken while idle (a database restart) is replaced, not handed out.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
