@@ -1,8 +1,10 @@
 """gunicorn's settings for `make serve`: the port from PORT, workers from the CPU count, gevent's
-worker so that slow clients hold no worker, logs to standard error."""
+worker so that slow clients hold no worker, no Server banner, logs to standard error."""
 
 import multiprocessing
 import os
+
+from gunicorn.http import wsgi
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -30,3 +32,17 @@ errorlog = "-"
 # gunicorn's runtime control socket lives at one path per user: two servers on one machine (a
 # test's, a load test's) would share it. Nothing here uses it.
 control_socket_disable = True
+
+
+# No `Server: gunicorn` header: what runs the site is nobody else's business. gunicorn has no
+# setting for it, so its response's default headers are filtered once, here, before workers fork.
+def _headers_without_server(default_headers):
+    def headers(response):
+        return [line for line in default_headers(response) if not line.startswith("Server:")]
+
+    headers.without_server = True
+    return headers
+
+
+if not getattr(wsgi.Response.default_headers, "without_server", False):
+    wsgi.Response.default_headers = _headers_without_server(wsgi.Response.default_headers)

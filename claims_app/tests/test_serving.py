@@ -1,5 +1,5 @@
 """The production server, as `make serve` runs it (gunicorn with project/gunicorn.conf.py): clients
-that trickle their requests hold up no other reader."""
+that trickle their requests hold up no other reader, and no answer names the server software."""
 
 import http.client
 import importlib.util
@@ -148,3 +148,9 @@ def test_readers_are_answered_while_clients_trickle_their_requests(server, djang
         with django_db_blocker.unblock():
             assert _server_connections() <= WORKERS * POOL
 
+
+def test_no_answer_names_the_server_software(server):
+    for path, status in [("/robots.txt", 200), ("/no/such/page/", 404)]:
+        answer_status, headers, _ = _get(server.port, path)
+        assert answer_status == status
+        assert not any(name.lower() == "server" for name in headers), headers
