@@ -46,3 +46,20 @@ def _headers_without_server(default_headers):
 
 if not getattr(wsgi.Response.default_headers, "without_server", False):
     wsgi.Response.default_headers = _headers_without_server(wsgi.Response.default_headers)
+
+
+# Each request gives its database connection back to the pool as soon as its answer is made,
+# before the answer is sent: a client slow to read a large page (a long source's text) must not
+# keep a connection from the others meanwhile. (Django would give it back only once the whole
+# answer had been sent.)
+def post_worker_init(worker):
+    from django.db import connections
+
+    site = worker.wsgi
+
+    def application(environ, start_response):
+        answer = site(environ, start_response)
+        connections.close_all()
+        return answer
+
+    worker.wsgi = application

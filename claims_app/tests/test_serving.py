@@ -1,6 +1,7 @@
 """The production server, as `make serve` runs it (gunicorn with project/gunicorn.conf.py): clients
 that trickle their requests hold up no other reader, and no answer names the server software."""
 
+import contextlib
 import http.client
 import importlib.util
 import os
@@ -15,6 +16,10 @@ from typing import NamedTuple
 
 import pytest
 from django.db import connection
+
+from claims_app.models import Source
+
+from .factories import StatementFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
@@ -58,23 +63,24 @@ def _get(port: int, path: str, timeout: float = 5.0) -> tuple[int, dict, float]:
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """`make serve`'s gunicorn, with two workers, on the test database when it is PostgreSQL
-    (one the server can reach); on SQLite, on an empty file (only /robots.txt is asked for)."""
+def _database_url(tmp_path: Path) -> str:
+    """The test database when it is PostgreSQL (one the server can reach); on SQLite an empty
+    file, as the server cannot share an in-memory database (only /robots.txt is asked for)."""
     settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        login = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-        database_url = (
-            f"postgres://{login}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-        )
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'empty.sqlite3'}"
+    if connection.vendor != "postgresql":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    login = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    return f"postgres://{login}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+
+
+@contextlib.contextmanager
+def _serving(tmp_path: Path, **extra_env):
+    """`make serve`'s gunicorn, with two workers unless told otherwise, until the block ends."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("serve-log") / "gunicorn.log"
+    log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": _database_url(tmp_path),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -85,6 +91,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     for name in ("DJANGO_STATIC_MANIFEST", "DJANGO_DB_POOL", "DJANGO_HTTPS_PROXY"):
         env.pop(name, None)
+    env.update(extra_env)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "--config", "project/gunicorn.conf.py", "project.wsgi"],
@@ -113,6 +120,12 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, tmp_path_factory):
+    with _serving(tmp_path_factory.mktemp("serve")) as server:
+        yield server
 
 
 def _server_connections() -> int:
@@ -154,3 +167,24 @@ def test_no_answer_names_the_server_software(server):
         answer_status, headers, _ = _get(server.port, path)
         assert answer_status == status
         assert not any(name.lower() == "server" for name in headers), headers
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the connection pool is PostgreSQL's")
+def test_a_client_slow_to_read_a_long_page_keeps_no_database_connection(transactional_db, tmp_path):
+    source = StatementFactory().passage.source
+    Source.objects.filter(pk=source.pk).update(text=source.text + " more words" * 600_000)
+    # One worker, one connection in its pool: if the slow reader's request kept it while its
+    # answer (7 MB, more than the sockets' buffers hold) waits to be read, nobody else could ask
+    # the database anything.
+    with _serving(tmp_path, WEB_CONCURRENCY="1", DJANGO_DB_POOL="1") as server:
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.connect(("127.0.0.1", server.port))
+        reader.sendall(f"GET /sources/{source.slug}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        try:
+            assert reader.recv(4096).startswith(b"HTTP/1.1 200")  # its answer is under way
+            status, _, seconds = _get(server.port, "/claims/", timeout=10)
+            assert status == 200, server.errors()
+            assert seconds < 5
+        finally:
+            reader.close()
