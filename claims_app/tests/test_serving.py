@@ -1,5 +1,6 @@
 """The production server, as `make serve` runs it (gunicorn with project/gunicorn.conf.py): clients
-that trickle their requests hold up no other reader, and no answer names the server software."""
+that trickle their requests, or read their answers slowly, hold up no other reader, and no
+answer names the server software."""
 
 import contextlib
 import http.client
