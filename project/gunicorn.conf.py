@@ -14,6 +14,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # the worker answers the others meanwhile (up to worker_connections at once, slow or not).
 worker_class = "gevent"
 worker_connections = 1000
+# Under gevent's worker, how long a request's headers may take to arrive (and a kept-alive
+# connection to send its next request): a client still trickling them is dropped then.
+keepalive = 2
 # Django keeps a database connection per greenlet, so under gevent a persistent one would be
 # left open by every request: project/settings.py borrows them from a pool of this many a
 # process instead (PostgreSQL; see DJANGO_DB_POOL there).
