@@ -68,8 +68,7 @@ def wait_until_up(url: str, seconds: int = 60) -> None:
 def main() -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("The load test runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    # Named after the configured database, so that load tests on one server do not collide.
-    with throwaway_database(f"{connection.settings_dict['NAME']}_loadtest") as db:
+    with throwaway_database("claims_loadtest") as db:
         started = time.monotonic()
         call_command("generate_demo", claims=CLAIMS, stdout=open(os.devnull, "w"))
         with db.cursor() as cursor:
