@@ -118,14 +118,15 @@ DATABASES = {
         conn_max_age=0 if DEBUG else 60,
     )
 }
-# DJANGO_DB_POOL=N (PostgreSQL; `make serve`'s gunicorn.conf.py sets 4): each process borrows
-# its connections from a pool of at most N (psycopg's), and each request gives its own back when
-# it ends. gevent's worker runs every request in a greenlet of its own, and Django keeps one
-# connection per greenlet: a persistent connection (CONN_MAX_AGE) would be left open by every
-# request that ended, and one per request at once could exhaust PostgreSQL's connections.
+# DJANGO_DB_POOL=N (`make serve`'s gunicorn.conf.py sets 4): no connection outlives its
+# request; on PostgreSQL each process borrows them from a pool of at most N (psycopg's). gevent's
+# worker runs every request in a greenlet of its own, and Django keeps one connection per
+# greenlet: a persistent connection (CONN_MAX_AGE) would be left open by every request that
+# ended, and one per request at once could exhaust PostgreSQL's connections.
 DB_POOL = int(os.environ.get("DJANGO_DB_POOL") or 0)
-if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection broken while idle (a database restart) is replaced, not handed out.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL}
