@@ -22,6 +22,7 @@ import time
 import urllib.request
 
 import curators
+import slow_clients
 from django.core.management import call_command
 from django.db import connection
 from harness import ROOT, results_write, throwaway_database
@@ -120,6 +121,7 @@ def main() -> int:
                 with open(urls_file, "w") as f:
                     json.dump(urls, f)
                 prefix = os.path.join(tmp, "stats")
+                slow = slow_clients.start(host, ["/", f"/claims/{urls['claims'][0]}/"])
                 subprocess.run(
                     [os.path.join(BIN, "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                      "--headless", "--users", str(USERS), "--spawn-rate", str(USERS),
@@ -127,6 +129,7 @@ def main() -> int:
                      "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
                     cwd=ROOT, env={**os.environ, "LOADTEST_URLS": urls_file}, timeout=SECONDS + 120,
                 )
+                slow_report = slow.finish()
                 with open(f"{prefix}_stats.csv") as f:
                     rows = list(csv.DictReader(f))
             soak = curators.check(tally, crew)
@@ -151,6 +154,7 @@ def main() -> int:
                         "p50_ms": float(r["50%"]), "p95_ms": float(r["95%"])}
             for r in rows if r["Name"] != "Aggregated"
         },
+        "slow_clients": slow_report,
     }
     print(f"{'page':28} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8}")
     for name, page in sorted(result["pages"].items()):
@@ -162,9 +166,10 @@ def main() -> int:
         f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms; "
         f"{result['failures']} failures"
     )
+    print(slow_clients.SlowClients.line(slow_report))
     curators.print_report(soak)
     results_write("loadtest", result)
-    return 1 if result["failures"] or not soak["ok"] else 0
+    return 1 if result["failures"] or not soak["ok"] or not slow_report["held"] else 0
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 Variables: DATABASE_URL (unset: the embedded SQLite file), DJANGO_DEBUG, DJANGO_SECRET_KEY,
 DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served over HTTPS by a
-proxy that sets X-Forwarded-Proto and X-Forwarded-For), DJANGO_STATIC_MANIFEST,
-DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside manage.py (written by `make
-run`) supplies defaults for local use; variables set in the environment always win.
+proxy that sets X-Forwarded-Proto and X-Forwarded-For) and DJANGO_PROXY_COUNT, DJANGO_DB_POOL,
+DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside
+manage.py (written by `make run`) supplies defaults for local use; variables set in the
+environment always win.
 """
 
 import os
@@ -117,6 +118,18 @@ DATABASES = {
         conn_max_age=0 if DEBUG else 60,
     )
 }
+# DJANGO_DB_POOL=N (`make serve`'s gunicorn.conf.py sets 4): no connection outlives its
+# request; on PostgreSQL each process borrows them from a pool of at most N (psycopg's). gevent's
+# worker runs every request in a greenlet of its own, and Django keeps one connection per
+# greenlet: a persistent connection (CONN_MAX_AGE) would be left open by every request that
+# ended, and one per request at once could exhaust PostgreSQL's connections.
+DB_POOL = int(os.environ.get("DJANGO_DB_POOL") or 0)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection broken while idle (a database restart) is replaced, not handed out.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -161,9 +174,18 @@ if HTTPS_PROXY:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = _env_bool("DJANGO_HSTS_PRELOAD", default=True)
-    # The proxy's X-Forwarded-For names the client, for throttling logins by address.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# How many proxies every request passes through (DJANGO_PROXY_COUNT, default 1): the client is
+# the address the outermost of them put in X-Forwarded-For (project/clients.py). Without
+# DJANGO_HTTPS_PROXY there is no proxy, and the header, anybody's to write, is ignored.
+_proxy_count = os.environ.get("DJANGO_PROXY_COUNT", "").strip() or "1"
+if not _proxy_count.isdigit():
+    raise ImproperlyConfigured(
+        f"DJANGO_PROXY_COUNT {_proxy_count!r} is not a number of proxies: set it to how many "
+        "proxies every request passes through (1 for one proxy in front)."
+    )
+PROXY_COUNT = int(_proxy_count) if HTTPS_PROXY else 0
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -181,6 +203,9 @@ CONTENT_SECURITY_POLICY = (
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's, behind a proxy too (project/clients.py), not the proxy's: else
+# five wrong passwords from anyone would lock a username out for everyone.
+AXES_CLIENT_IP_CALLABLE = "project.clients.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
