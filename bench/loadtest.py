@@ -62,6 +62,14 @@ def addresses(exclude: dict | None = None) -> dict:
     }
 
 
+def _number(value: str) -> float:
+    """A figure of locust's CSV ("N/A" when nothing was answered: not a number)."""
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
+
+
 def wait_until_up(url: str, seconds: int = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -144,14 +152,14 @@ def main() -> int:
         "workers": "cpu_count * 2 + 1",
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
-        "requests_per_second": round(float(total["Requests/s"]), 1),
-        "p50_ms": float(total["50%"]),
-        "p95_ms": float(total["95%"]),
-        "p99_ms": float(total["99%"]),
+        "requests_per_second": round(_number(total["Requests/s"]), 1),
+        "p50_ms": _number(total["50%"]),
+        "p95_ms": _number(total["95%"]),
+        "p99_ms": _number(total["99%"]),
         "soak": soak,
         "pages": {
             r["Name"]: {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
-                        "p50_ms": float(r["50%"]), "p95_ms": float(r["95%"])}
+                        "p50_ms": _number(r["50%"]), "p95_ms": _number(r["95%"])}
             for r in rows if r["Name"] != "Aggregated"
         },
         "slow_clients": slow_report,
