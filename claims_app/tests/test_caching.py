@@ -1,13 +1,6 @@
 """Rendered public pages are cached, and no reader ever sees one the record has moved past."""
 
 import collections
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +15,7 @@ from claims_app.bundles import bundle_import
 from claims_app.caching import record_generation
 from project.settings import _cache
 
+from . import serving
 from .factories import ClaimFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,49 +148,6 @@ def test_cache_url_names_the_backend():
         _cache("memcached://x")
 
 
-def _free_port() -> int:
-    for port in range(8100, 8200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8100-8199")
-
-
-@contextlib.contextmanager
-def _production_server(workers: int):
-    """`make serve`'s gunicorn on this test database (debug off, the default per-process cache),
-    each answer naming its worker (named_workers.py): its address."""
-    db = connection.settings_dict
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "PAGE_CACHE_SECONDS")},
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "WEB_CONCURRENCY": str(workers),
-        "PORT": str(port),
-    }
-    server = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--config",
-         "project/gunicorn.conf.py", "claims_app.tests.named_workers:application"],
-        cwd=settings.BASE_DIR, env=env, start_new_session=True,
-    )  # fmt: skip
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _get(f"{address}/robots.txt")[0] != 200:
-            assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        yield address
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
 def _get(url) -> tuple[int, str, str]:
     """(status, worker, body); status 0 when nothing answers."""
     try:
@@ -212,9 +163,12 @@ def _get(url) -> tuple[int, str, str]:
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
     reason="several server processes need a database they share: run on PostgreSQL",
 )
-def test_unpublishing_from_another_process_shows_in_every_worker(transactional_db):
+def test_unpublishing_from_another_process_shows_in_every_worker(transactional_db, tmp_path):
     claim = StatementFactory(claim__text="A claim about to be withdrawn.").claim
-    with _production_server(workers=3) as address:
+    with serving.production_server(
+        tmp_path, "claims_app.tests.named_workers:application", WEB_CONCURRENCY="3"
+    ) as server:
+        address = f"http://127.0.0.1:{server.port}"
         urls = [f"{address}/claims/{claim.slug}/", f"{address}/claims/", f"{address}/claims.json"]
 
         def ask_every_worker(shown: bool, workers=None) -> set[str]:
