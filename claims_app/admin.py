@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,7 +12,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import Http404
@@ -51,10 +52,13 @@ def _locate_error(error: Exception, source: Source) -> str:
     return f"This quote {error}"
 
 
-def view_on_site(request, content_type_id: int, object_id: str):
+def view_on_site(request, content_type_id: str, object_id: str):
     """The admin's "view on site" (`/admin/r/<type>/<id>/`), for staff who may see the object:
     its public address names it (a draft claim's slug is its title)."""
-    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    content_type_id = _id(content_type_id)
+    content_type = (
+        ContentType.objects.filter(pk=content_type_id).first() if content_type_id else None
+    )
     model = content_type.model_class() if content_type else None
     if model is None or not any(
         request.user.has_perm(
@@ -70,13 +74,19 @@ def view_on_site(request, content_type_id: int, object_id: str):
 # Curators at work at once
 
 
+def _id(value) -> int | None:
+    """An id as a browser may send it, or None (not digits: "²" is a digit to str.isdigit)."""
+    value = str(value)
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 19 else None
+
+
 def _ids_named(post, name: str) -> set[int]:
     """The ids a POST gives in fields called `name` (`source`, `statements-0-source`, …)."""
     ids = set()
     for key, values in post.lists():
         if key == name or key.endswith(f"-{name}"):
-            ids.update(int(value) for value in values if value.isdigit())
-    return ids
+            ids.update(_id(value) for value in values)
+    return ids - {None}
 
 
 class CurationAdmin(SimpleHistoryAdmin):
@@ -110,20 +120,19 @@ class CurationAdmin(SimpleHistoryAdmin):
         post = request.POST
         passages = _ids_named(post, "passage")
         claims = _ids_named(post, "claim")
+        sources = _ids_named(post, "source")
         others = []
-        pk = unquote(object_id) if object_id else None
-        if pk is not None and str(pk).isdigit():
-            if self.model is Passage:
-                passages.add(int(pk))
+        pk = _id(unquote(object_id)) if object_id else None
+        if pk is not None:
+            if self.model is Source:
+                sources.add(pk)
+            elif self.model is Passage:
+                passages.add(pk)
             elif self.model is Claim:
-                claims.add(int(pk))
-            elif self.model is not Source:
-                others.append((self.model, [int(pk)]))
-        sources = _ids_named(post, "source") | set(
-            Passage.objects.filter(pk__in=passages).values_list("source_id", flat=True)
-        )
-        if self.model is Source and pk is not None and str(pk).isdigit():
-            sources.add(int(pk))
+                claims.add(pk)
+            else:
+                others.append((self.model, [pk]))
+        sources |= set(Passage.objects.filter(pk__in=passages).values_list("source_id", flat=True))
         return {"source_ids": sources, "claim_ids": claims, "others": others}
 
     def _locked(self, request, object_id, write):
@@ -135,6 +144,9 @@ class CurationAdmin(SimpleHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            # The version is read before the object the form is built from: a save landing in
+            # between then makes a needless conflict, never a lost update.
+            request.seen_version = self._version_token(object_id) if object_id else None
             return super().changeform_view(request, object_id, form_url, extra_context)
         # What Django's changeform_view does for a POST, in a transaction of our own.
         return self._locked(
@@ -155,6 +167,15 @@ class CurationAdmin(SimpleHistoryAdmin):
             ),
         )
 
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        return self._locked(
+            request,
+            object_id,
+            lambda: self._delete_view(request, object_id, extra_context),
+        )
+
     def changelist_view(self, request, extra_context=None):
         if request.method != "POST":
             return super().changelist_view(request, extra_context)
@@ -163,15 +184,19 @@ class CurationAdmin(SimpleHistoryAdmin):
         )
 
     def _version_token(self, object_id) -> str:
-        obj = self.model._default_manager.filter(pk=unquote(str(object_id))).first()
+        pk = _id(unquote(str(object_id)))
+        obj = self.model._default_manager.filter(pk=pk).first() if pk is not None else None
         if obj is None:
             return ""
         return concurrency.version_token(concurrency.version_of(obj, self.version_children()))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None and obj.pk:
-            # Fresh from the database: on a refused save `obj` holds the curator's input.
-            context["seen_version"] = self._version_token(obj.pk)
+            # Read before the form's object (GET), or fresh under the row locks (a refused
+            # POST, whose `obj` holds the curator's input).
+            context["seen_version"] = getattr(request, "seen_version", None) or (
+                self._version_token(obj.pk)
+            )
         else:  # a new object has no version; the time says which texts its quotes were in
             context["seen_version"] = concurrency.version_token(
                 {"t": timezone.now().isoformat(), "fields": {}, "rows": {}}
@@ -306,6 +331,9 @@ class PassageForm(forms.ModelForm):
         quote = cleaned.get("quote")
         if source is None or not quote:
             return cleaned
+        if cleaned.get("start") is not None and _text_changed_since(source, self.data):
+            self.add_error("start", _offset_stale(source))
+            return cleaned
         try:
             span = anchoring.quote_locate(
                 source.text,
@@ -329,16 +357,20 @@ class PassageForm(forms.ModelForm):
         them at its offsets in the source's current text (else its URL would show other
         words)."""
         passage = self.instance
+        kept = ("source_id", "start", "end", "quote", "changed")
+        stored = Passage.objects.filter(pk=passage.pk).values_list(*kept).first()
+        if passage.changed or stored == tuple(getattr(passage, name) for name in kept):
+            return  # nothing is being restored (a source's form shows its passages as they are)
         current = Source.objects.filter(pk=passage.source_id).values_list("text", flat=True).first()
-        if current is None or passage.changed:
-            return
-        if current[passage.start : passage.end] != passage.quote:
+        try:
+            passage._check_quote(current)
+        except ValidationError:
             raise forms.ValidationError(
                 f"This version cannot be restored: its words, “{passage.quote[:200]}”, are not "
                 f"at {passage.start}–{passage.end} in the source's current text. The passage "
                 "follows its source's text by itself: nothing needs restoring.",
                 code="words_moved",
-            )
+            ) from None
 
 
 def _https_urls(field, **kwargs):
@@ -483,19 +515,32 @@ class PassageAdmin(CurationAdmin):
 # Claims, statements and disputes
 
 
+# A save stamps its history when it starts, not when it commits: one still under way when a
+# form was opened (a long text re-anchored, an import) was not seen by the form.
+_SAVE_UNDER_WAY = timedelta(minutes=1)
+
+
 def _text_changed_since(source: Source, data) -> bool:
-    """Whether `source`'s text is not what it was when the form that posted `data` was
-    opened (as its version token says; a form without one is taken as current)."""
+    """Whether `source`'s text may have changed since the form that posted `data` was opened
+    (as its version token says; a form without one is taken as current): a change recorded
+    from a minute before it was opened on counts, as it may not have been committed then."""
     seen = concurrency.version_read(data.get("_seen_version")) if data else None
     if seen is None:
         return False
-    then = (
-        source.history.filter(history_date__lte=seen["t"])
-        .order_by("-history_date")
-        .values_list("text", flat=True)
-        .first()
+    since = seen["t"] - _SAVE_UNDER_WAY
+    history = source.history.values_list("text", flat=True)
+    texts = [
+        *history.filter(history_date__gt=since),
+        *history.filter(history_date__lte=since).order_by("-history_date")[:1],
+    ]
+    return any(text != source.text for text in texts)
+
+
+def _offset_stale(source: Source) -> str:
+    return (
+        f"The text of “{source}” changed around or after the time you opened this form: this "
+        "offset may point at other words now. Look the quote up again in its current text."
     )
-    return then is not None and then != source.text
 
 
 class CitationForm(forms.ModelForm):
@@ -538,11 +583,7 @@ class CitationForm(forms.ModelForm):
                 raise forms.ValidationError("Give both the source and the quote.")
             raise forms.ValidationError("Choose a passage, or give a source and paste the quote.")
         if cleaned.get("quote_start") is not None and _text_changed_since(source, self.data):
-            self.add_error(
-                "quote_start",
-                f"The text of “{source}” changed since you opened this form: this offset may "
-                "now point at other words. Look the quote up again in its current text.",
-            )
+            self.add_error("quote_start", _offset_stale(source))
             return cleaned
         try:
             span = anchoring.quote_locate(

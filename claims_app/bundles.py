@@ -953,9 +953,19 @@ def _source_keys(bundle: Any) -> set[str]:
 
 def _bundle_write(bundle: Any, progress: Progress) -> ImportReport:
     # The sources' texts are read (quotes found) under their locks: another curator's edit of
-    # a text cannot come between finding a quote and writing its passage.
+    # a text cannot come between finding a quote and writing its passage; nor can a curator's
+    # save of one of its claims come between its version check and its save.
+    claims = bundle.get("claims") if isinstance(bundle, dict) else None
+    claim_keys = [
+        claim.get("key")
+        for claim in (claims if isinstance(claims, list) else [])
+        if isinstance(claim, dict) and isinstance(claim.get("key"), str)
+    ]
     concurrency.rows_lock(
-        source_ids=Source.objects.filter(slug__in=_source_keys(bundle)).values_list("pk", flat=True)
+        source_ids=Source.objects.filter(slug__in=_source_keys(bundle)).values_list(
+            "pk", flat=True
+        ),
+        claim_ids=Claim.objects.filter(slug__in=claim_keys).values_list("pk", flat=True),
     )
     plan = _Checker(bundle).check()
     writer = _Writer(progress)

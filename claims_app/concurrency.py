@@ -20,7 +20,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.db import OperationalError, connection, models, transaction
@@ -35,7 +35,9 @@ ATTEMPTS = 5
 _RETRYABLE = {"40P01", "40001"}
 
 
-def _retryable(error: OperationalError) -> bool:
+def retryable(error: Exception) -> bool:
+    """Whether the database aborted a transaction only to break a deadlock or a conflict (or,
+    on SQLite, found the database locked): running it again may well succeed."""
     cause = error.__cause__
     if getattr(cause, "sqlstate", None) in _RETRYABLE:
         return True
@@ -55,7 +57,7 @@ def write_retried(write: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
             with transaction.atomic():
                 return write()
         except OperationalError as error:
-            if attempt == attempts or not _retryable(error):
+            if attempt == attempts or not retryable(error):
                 raise
             logger.warning("write retried after %s (attempt %d)", error.__cause__, attempt)
             time.sleep(random.uniform(0.02, 0.1) * attempt)
@@ -64,24 +66,19 @@ def write_retried(write: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
 
 def rows_lock(*, source_ids: Iterable[int] = (), claim_ids: Iterable[int] = (), others=()) -> None:
     """Lock rows for the rest of the transaction, in the one order every writer uses: sources,
-    their passages, then claims, each by id; then `others` ((model, ids) pairs, e.g. the actor
-    being changed). SQLite locks the whole database for a writer: there this does nothing."""
-    from .models import Claim, Passage, Source
+    then claims, each by id; then `others` ((model, ids) pairs, e.g. the actor being changed).
+    A source's row stands for its passages too: every writer of a passage's offsets or words
+    holds its source's lock (Source.save, Passage.save, imports), so passages need no locks of
+    their own, which a source with thousands of them would make costly. SQLite locks the whole
+    database for a writer: there this does nothing."""
+    from .models import Claim, Source
 
     def lock(queryset, ids):
         ids = sorted({int(pk) for pk in ids if pk is not None})
         if ids:
             list(queryset.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
-    source_ids = sorted({int(pk) for pk in source_ids if pk is not None})
     lock(Source.objects, source_ids)
-    if source_ids:
-        list(
-            Passage.objects.select_for_update()
-            .filter(source_id__in=source_ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
     lock(Claim.objects, claim_ids)
     for model, ids in others:
         lock(model._default_manager, ids)
@@ -124,13 +121,11 @@ def _rows(obj: models.Model, model, fk: str) -> models.QuerySet:
 
 
 def version_of(obj: models.Model, children: Children) -> dict:
-    """What `obj` and its inline rows hold now, as digests: `{"t": when, "fields": {name:
-    digest}, "rows": {inline: {id: digest}}}`. `children` names each inline's model and its
-    foreign key to `obj`."""
-    fresh = type(obj)._default_manager.get(pk=obj.pk)
+    """What `obj` (as just read from the database) and its inline rows hold, as digests:
+    `{"t": when, "fields": {name: digest}, "rows": {inline: {id: digest}}}`. `children` names
+    each inline's model and its foreign key to `obj`."""
     fields = {
-        name: _digest(value)
-        for name, value in _row_values(fresh, _version_fields(type(obj))).items()
+        name: _digest(value) for name, value in _row_values(obj, _version_fields(type(obj))).items()
     }
     rows = {
         name: {
@@ -148,13 +143,25 @@ def version_token(version: dict) -> str:
 
 def version_read(token: str | None) -> dict | None:
     """A token from a form, or None if it is missing or not one of ours."""
+
+    def digests(value) -> bool:
+        return isinstance(value, dict) and all(isinstance(d, str) for d in value.values())
+
     try:
         version = json.loads(token or "")
         opened = parse_datetime(version["t"])
-        if opened is None or not isinstance(version["fields"], dict):
+        rows = version.get("rows", {})
+        if (
+            opened is None
+            or not digests(version["fields"])
+            or not isinstance(rows, dict)
+            or not all(digests(inline) for inline in rows.values())
+        ):
             return None
-        return {**version, "t": opened}
-    except (ValueError, TypeError, KeyError):
+        if timezone.is_naive(opened):
+            opened = timezone.make_aware(opened, UTC)
+        return {**version, "rows": rows, "t": opened}
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None
 
 

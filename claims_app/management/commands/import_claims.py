@@ -6,9 +6,6 @@ from claims_app.bundles import BundleError, bundle_import, bundle_read
 
 from ._progress import TerminalProgress
 
-# PostgreSQL's serialization failure and deadlock: not the bundle's fault, and worth a retry.
-_RETRYABLE = {"40001", "40P01"}
-
 
 class Command(BaseCommand):
     help = (
@@ -45,7 +42,7 @@ class Command(BaseCommand):
             named = [p if p.startswith(f"{path}: ") else f"{path}: {p}" for p in error.problems]
             raise BundleError(named) from None
         except DatabaseError as error:
-            if getattr(error.__cause__, "sqlstate", None) in _RETRYABLE:
+            if concurrency.retryable(error):  # not the bundle's fault: the import runs again
                 raise
             # What the checks did not foresee: named, with its file, rather than a traceback.
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
