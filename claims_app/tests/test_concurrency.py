@@ -408,7 +408,9 @@ def test_every_passage_holds_its_words_after_curators_work_at_once():
     # Not all refused: the curators' work went in (a refusal is a 200 with a form error).
     saved = [action for action, status in statuses if status == 302]
     assert "edit" in saved and "claim" in saved, statuses
-    assert Claim.objects.filter(text__regex=r"^Claim [0-9]+-[0-9]+$").count() == saved.count("claim")
+    assert Claim.objects.filter(text__regex=r"^Claim [0-9]+-[0-9]+$").count() == saved.count(
+        "claim"
+    )
     assert _passages_exact() == []
 
 
