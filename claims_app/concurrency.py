@@ -3,7 +3,8 @@ answered with a 500, and the version of an object a curator saw, so that a save 
 opened before someone else's save is refused rather than silently undoing it.
 
 Locks are taken in one fixed order by every writer that touches a source's text or its
-passages: the sources (by id), then their passages, then the claims (by id). A writer that
+passages: the sources (by id; a source's row lock stands for its passages), then the claims
+(by id). A writer that
 cannot know its rows up front (an actor's rename reaches its claims' search words) may still
 deadlock with another; PostgreSQL then aborts one of them, and `write_retried` runs that one
 again from the start. Only the outermost transaction can be run again (a savepoint rolled back
