@@ -239,7 +239,7 @@ class CurationAdmin(SimpleHistoryAdmin):
                 value = ", ".join(str(item) for item in getattr(current, name).all())
             else:
                 value = str(getattr(current, name) or "")
-                theirs = str(form.data.get(name, ""))
+                theirs = _as_in(value, str(form.data.get(name, "")))  # a browser's CRLFs
                 value = concurrency.value_excerpt(value, theirs)
             values.append(f"{field.verbose_name}: “{value}”")
         if rows:

@@ -466,3 +466,18 @@ def test_odd_ids_and_tokens_in_an_admin_post_are_no_500():
     ]:
         assert _post(editor, url, form, _seen_version=token).status_code < 500, token
     assert editor.post("/admin/claims_app/actor/²/change/", {"name": "x"}).status_code < 500
+
+
+@pytest.mark.django_db
+def test_a_refused_save_shows_a_long_text_where_it_now_differs():
+    paragraphs = [f"Paragraph {n}: " + "words of the article " * 20 for n in range(5)]
+    source = SourceFactory(text="\n".join(paragraphs))
+    url = f"/admin/claims_app/source/{source.pk}/change/"
+    alice, bea = _editor("alice"), _editor("bea")
+    form_a, form_b = _form(alice.get(url)), _form(bea.get(url))
+    edited = source.text.replace("Paragraph 3:", "Paragraph 3: ALICE'S INSERTION")
+    assert _post(alice, url, form_a, text=edited).status_code == 302
+    # A browser sends a textarea's line breaks as CRLF.
+    response = _post(bea, url, form_b, title="Bea's title", text=source.text.replace("\n", "\r\n"))
+    error = _errors(response)
+    assert "ALICE'S INSERTION" in error and "Paragraph 0" not in error
