@@ -51,7 +51,7 @@ from django.db import models as db
 from django.db import transaction
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils.encoding import escape_uri_path
 
 from . import models
@@ -122,6 +122,18 @@ def _known_only(request, known: frozenset[str]) -> QueryDict:
     return kept
 
 
+def _answer(request, response: HttpResponse) -> HttpResponse:
+    """`response` for GET; for HEAD, its headers alone (Content-Length saying what GET would
+    send): a body would be dropped by the server, with a warning logged each time."""
+    if request.method != "HEAD":
+        return response
+    head = HttpResponse(status=response.status_code)
+    for name, value in response.items():
+        head[name] = value
+    head["Content-Length"] = str(len(response.content))
+    return head
+
+
 def page_cached(view, *, params: Iterable[str]):
     """`view`, seeing only the query parameters `params` (the ones it reads), its successful
     GET and HEAD answers cached for settings.PAGE_CACHE_SECONDS under the record's current
@@ -136,7 +148,7 @@ def page_cached(view, *, params: Iterable[str]):
         key = _page_key(request)
         response = cache.get(key)
         if response is not None:
-            return response
+            return _answer(request, response)
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
@@ -146,8 +158,10 @@ def page_cached(view, *, params: Iterable[str]):
 
         if getattr(response, "is_rendered", True):
             store(response)
-        else:  # a TemplateResponse (the sitemap's): stored once rendered
-            response.add_post_render_callback(store)
+            return _answer(request, response)
+        # A TemplateResponse (the sitemap's): stored once rendered, then answered.
+        response.add_post_render_callback(store)
+        response.add_post_render_callback(lambda rendered: _answer(request, rendered))
         return response
 
     return cached_view

@@ -197,3 +197,22 @@ def test_unpublishing_from_another_process_shows_in_every_worker(transactional_d
         with transaction.atomic():  # as the admin, a bundle import or the shell would
             claim.unpublish()
         ask_every_worker(shown=False, workers=workers)
+
+
+@pytest.mark.django_db
+def test_head_sends_no_body_but_the_length_get_would(disputed_claim):
+    """What the site hands the server for a HEAD (the test client would drop a body itself; a
+    production server drops it too, but logs a warning each time)."""
+    from django.core.cache import cache
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    handler, requests = WSGIHandler(), RequestFactory(HTTP_HOST="localhost")
+    for path in [f"/claims/{disputed_claim.slug}/", "/sitemap.xml"]:  # a TemplateResponse too
+        cache.clear()
+        for _ in range(2):  # rendered for it, then from the cache
+            head = handler.get_response(requests.head(path))
+            assert head.status_code == 200
+            assert head.content == b"", path
+        page = handler.get_response(requests.get(path)).content
+        assert page and head["Content-Length"] == str(len(page))
