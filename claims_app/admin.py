@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import Http404
-from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -198,9 +197,7 @@ class CurationAdmin(SimpleHistoryAdmin):
                 self._version_token(obj.pk)
             )
         else:  # a new object has no version; the time says which texts its quotes were in
-            context["seen_version"] = concurrency.version_token(
-                {"t": timezone.now().isoformat(), "fields": {}, "rows": {}}
-            )
+            context["seen_version"] = concurrency.version_token(concurrency.version_opened())
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

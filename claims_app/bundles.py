@@ -932,39 +932,37 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
     return concurrency.write_retried(lambda: _bundle_write(bundle, progress or _no_progress))
 
 
-def _source_keys(bundle: Any) -> set[str]:
-    """The keys of the sources a bundle names (what is not a string is its checker's
-    business)."""
-    if not isinstance(bundle, dict):
-        return set()
+def _keys_named(bundle: Any) -> tuple[set[str], set[str]]:
+    """The keys of the sources and of the claims a bundle names (what is not a string is its
+    checker's business)."""
 
     def items(value) -> list[dict]:
         return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
+    if not isinstance(bundle, dict):
+        return set(), set()
+    claims = items(bundle.get("claims"))
     named = [(item, "key") for item in items(bundle.get("sources"))]
-    for claim in items(bundle.get("claims")):
+    for claim in claims:
         named += [
             (item, "source")
             for role in ("statements", "disputes")
             for item in items(claim.get(role))
         ]
-    return {item.get(name) for item, name in named if isinstance(item.get(name), str)}
+    sources = {item.get(name) for item, name in named}
+    return (
+        {key for key in sources if isinstance(key, str)},
+        {claim.get("key") for claim in claims if isinstance(claim.get("key"), str)},
+    )
 
 
 def _bundle_write(bundle: Any, progress: Progress) -> ImportReport:
     # The sources' texts are read (quotes found) under their locks: another curator's edit of
     # a text cannot come between finding a quote and writing its passage; nor can a curator's
     # save of one of its claims come between its version check and its save.
-    claims = bundle.get("claims") if isinstance(bundle, dict) else None
-    claim_keys = [
-        claim.get("key")
-        for claim in (claims if isinstance(claims, list) else [])
-        if isinstance(claim, dict) and isinstance(claim.get("key"), str)
-    ]
+    source_keys, claim_keys = _keys_named(bundle)
     concurrency.rows_lock(
-        source_ids=Source.objects.filter(slug__in=_source_keys(bundle)).values_list(
-            "pk", flat=True
-        ),
+        source_ids=Source.objects.filter(slug__in=source_keys).values_list("pk", flat=True),
         claim_ids=Claim.objects.filter(slug__in=claim_keys).values_list("pk", flat=True),
     )
     plan = _Checker(bundle).check()

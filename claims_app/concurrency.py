@@ -4,12 +4,11 @@ opened before someone else's save is refused rather than silently undoing it.
 
 Locks are taken in one fixed order by every writer that touches a source's text or its
 passages: the sources (by id; a source's row lock stands for its passages), then the claims
-(by id). A writer that
-cannot know its rows up front (an actor's rename reaches its claims' search words) may still
-deadlock with another; PostgreSQL then aborts one of them, and `write_retried` runs that one
-again from the start. Only the outermost transaction can be run again (a savepoint rolled back
-leaves the outer transaction holding its locks), so retrying happens where a whole write
-begins: an admin view, a whole import.
+(by id). A writer that cannot know its rows up front (an actor's rename reaches its claims'
+search words) may still deadlock with another; PostgreSQL then aborts one of them, and
+`write_retried` runs that one again from the start. Only the outermost transaction can be run
+again (a savepoint rolled back leaves the outer transaction holding its locks), so retrying
+happens where a whole write begins: an admin view, a whole import.
 """
 
 from __future__ import annotations
@@ -106,12 +105,11 @@ def _row_values(obj: models.Model, names: Iterable[str]) -> dict:
 
 def _version_fields(model) -> list[str]:
     """What a curator edits: every editable field, not the times kept by the database."""
-    fields = [
+    return [
         field.name
         for field in [*model._meta.concrete_fields, *model._meta.many_to_many]
-        if field.editable and not field.primary_key and field.name not in ("updated_at",)
+        if field.editable and not field.primary_key and field.name != "updated_at"
     ]
-    return fields
 
 
 Children = dict[str, tuple[type[models.Model], str]]
@@ -135,7 +133,13 @@ def version_of(obj: models.Model, children: Children) -> dict:
         }
         for name, (model, fk) in children.items()
     }
-    return {"t": timezone.now().isoformat(), "fields": fields, "rows": rows}
+    return {**version_opened(), "fields": fields, "rows": rows}
+
+
+def version_opened() -> dict:
+    """The version of a form with nothing to compare (a new object's): only when it was opened,
+    which says what texts its quote offsets were read from."""
+    return {"t": timezone.now().isoformat(), "fields": {}, "rows": {}}
 
 
 def version_token(version: dict) -> str:
