@@ -136,7 +136,7 @@ class ClaimFilter(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         data = self.form.cleaned_data
-        if not data.get("ordering") and not (data.get("q") and search.ranks()):
+        if not data.get("ordering") and not data.get("q"):
             queryset = queryset.order_by("-published_at", "-pk")
         return queryset
 

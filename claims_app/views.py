@@ -132,12 +132,15 @@ def claim_list(request, fmt="html"):
     if fmt != "csv":
         context["facets"], count = _facets(filterset)
     data = filterset.form.cleaned_data
-    ranked = bool(data.get("q")) and not data.get("ordering") and search.ranks()
+    ranked = bool(data.get("q")) and not data.get("ordering")
     rows = selectors.claims_for_list(filterset.qs)
 
     def evaluate(page):
         if ranked and not selectors.claims_page_fetch(page=page, rows=rows):
             context["unranked"] = True
+        if data.get("q") and fmt == "html":
+            page.object_list = list(page.object_list)
+            search.headlines(page.object_list, data["q"])
 
     return _list(
         request,
@@ -294,9 +297,7 @@ def actor_detail(request, slug, fmt="html"):
         if fmt == "html":
             timeline = selectors.actor_timeline(actor=actor)
             actor.timeline = pictures.actor_timeline_svg(actor, timeline)
-            actor.preview = (
-                f"{actor.description} " if actor.description else ""
-            ) + (
+            actor.preview = (f"{actor.description} " if actor.description else "") + (
                 f"Claims made: {actor.made_page.paginator.count}. "
                 f"Claims disputed: {actor.disputed_page.paginator.count}."
             )
@@ -399,7 +400,7 @@ def claim_map(request):
     rows = selectors.claims_for_list(filterset.qs)
     try:
         page = _page(request, rows, settings.CLAIMS_PAGE_SIZE)
-        if data.get("q") and not data.get("ordering") and search.ranks():
+        if data.get("q") and not data.get("ordering"):
             selectors.claims_page_fetch(page=page, rows=rows)
     except _BadRequest as bad:
         return render(request, "map.html", {**context, "errors": bad.errors}, status=400)

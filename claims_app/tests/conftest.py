@@ -4,6 +4,7 @@ from django.db import connections
 from django.test import Client
 
 from claims_app.derived import derived_stale
+from claims_app.search import search_stale
 
 from . import browser
 from .factories import ActorFactory, ClaimFactory, DisputeFactory, PassageFactory, StatementFactory
@@ -42,8 +43,8 @@ def empty_page_cache():
 @pytest.fixture(autouse=True)
 def derived_columns_stay_true(request):
     """After every test that wrote to the database, each stored derived column (a claim's
-    status, an actor's counts, …) equals a fresh computation: a write path that forgot to
-    refresh them fails here."""
+    status, an actor's counts, …) and the search index equal a fresh computation: a write path
+    that forgot to refresh them fails here."""
     if "transactional_db" in request.fixturenames:  # the browser tests (live_server)
         request.getfixturevalue("transactional_db")  # so that the check runs before the flush
     elif "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
@@ -54,6 +55,8 @@ def derived_columns_stay_true(request):
     yield
     stale = derived_stale()
     assert not stale, "stale derived columns:\n" + "\n".join(stale[:20])
+    stale = search_stale()
+    assert not stale, "stale search index:\n" + "\n".join(stale[:20])
 
 
 @pytest.fixture
