@@ -707,6 +707,49 @@ class Claim(Timestamped, Slugged):
         self.save(update_fields=["published", "updated_at"])
 
 
+class _FullTextMatch(models.Lookup):
+    """`<FTS5 table's own column> MATCH <query>`: SQLite full-text search (search.py)."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class _FullTextField(models.TextField):
+    """The column an FTS5 table has under its own name, which a MATCH query is put to."""
+
+
+_FullTextField.register_lookup(_FullTextMatch)
+
+
+class ClaimSearchIndex(models.Model):
+    """SQLite's full-text index of claims (an FTS5 table that search.py makes and keeps; none on
+    PostgreSQL, which keeps `Claim.search_vector`), joined to the claims it finds:
+    `Claim.objects.filter(search_index__match=…)`, ordered by `search_index__rank` (bm25 with
+    the columns' weights, lower is better)."""
+
+    claim = models.OneToOneField(
+        Claim,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_index",
+    )
+    match = _FullTextField(db_column=search.FTS)
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = search.FTS
+
+    def __str__(self):
+        return f"the index of claim #{self.claim_id}"
+
+
 def _number_display(value) -> str:
     normalized = Decimal(str(value)).normalize()
     if normalized == normalized.to_integral_value():

@@ -374,6 +374,7 @@ def sqlite_install(connection_=connection) -> bool:
         cursor.execute(_FTS_SQL)
         for sql in triggers.values():
             cursor.execute(sql)
+        cursor.execute(f"INSERT INTO {FTS}({FTS}, rank) VALUES('rank', 'bm25({_WEIGHTS})')")
         cursor.execute(f"INSERT INTO {FTS}({FTS}) VALUES('rebuild')")
     return True
 
@@ -504,16 +505,13 @@ def claims_search(queryset: QuerySet, q: str, *, ranked: bool) -> QuerySet:
     if positive is None:  # only words it must not have: no relevance to rank by
         return queryset.exclude(pk__in=RawSQL(_MATCHING, [negative]))
     match = f"({positive}) NOT ({negative})" if negative else positive
-    queryset = queryset.filter(pk__in=RawSQL(_MATCHING, [match]))
+    # Joined to the index (one row per claim), which finds the claims and ranks them in one
+    # pass; FTS5's `rank` is bm25 with the columns' weights (sqlite_install), lower is better.
+    queryset = queryset.filter(search_index__match=match)
     if ranked:
-        table = queryset.model._meta.db_table
-        queryset = queryset.annotate(
-            search_rank=RawSQL(
-                f"(SELECT -bm25({FTS}, {_WEIGHTS}) FROM {FTS} "
-                f'WHERE {FTS} MATCH %s AND rowid = "{table}"."id")',
-                [match],
-            )
-        ).order_by("-search_rank", "-pk")
+        queryset = queryset.annotate(search_rank=-F("search_index__rank")).order_by(
+            "-search_rank", "-pk"
+        )
     return queryset
 
 

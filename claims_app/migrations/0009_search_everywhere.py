@@ -2,7 +2,10 @@
 claim's vector made again with it; on SQLite an FTS5 index over a view of the same words, kept by
 triggers."""
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
+
+import claims_app.models
 
 
 def forwards(apps, schema_editor):
@@ -32,4 +35,27 @@ class Migration(migrations.Migration):
         ("claims_app", "0008_record_generation"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        # SQLite's FTS5 table as Django sees it, to join claims to (it makes no table).
+        migrations.CreateModel(
+            name="ClaimSearchIndex",
+            fields=[
+                (
+                    "claim",
+                    models.OneToOneField(
+                        db_column="rowid",
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="search_index",
+                        serialize=False,
+                        to="claims_app.claim",
+                    ),
+                ),
+                ("match", claims_app.models._FullTextField(db_column="claims_app_claim_fts")),
+                ("rank", models.FloatField()),
+            ],
+            options={"db_table": "claims_app_claim_fts", "managed": False},
+        ),
+        migrations.RunPython(forwards, backwards),
+    ]
