@@ -265,11 +265,15 @@ def actor_timeline(*, actor: Actor) -> dict:
         default=F("passage__source__date_precision"),
     )
     fields = ("pk", "claim__slug", "claim__text", "when", "precision")
-    statements = Statement.objects.public().filter(actor=actor).annotate(
-        when=when, precision=precision, role=Value("states", output_field=CharField())
+    statements = (
+        Statement.objects.public()
+        .filter(actor=actor)
+        .annotate(when=when, precision=precision, role=Value("states", output_field=CharField()))
     )
-    disputes = Dispute.objects.public().filter(actor=actor).annotate(
-        when=when, precision=precision, role=F("kind")
+    disputes = (
+        Dispute.objects.public()
+        .filter(actor=actor)
+        .annotate(when=when, precision=precision, role=F("kind"))
     )
     rows = list(
         statements.order_by()
@@ -358,8 +362,8 @@ def claims_facets(claims: QuerySet[Claim], *, narrowed: bool) -> list[Facet]:
     FACET_SIZE).
 
     Not `narrowed` (every public claim), the counts stored on each topic, actor and source give
-    the figures at once. Narrowed, they are counted over the claims that match; on PostgreSQL
-    the facets after the status facet (which is the list's count, needed anyway) share
+    the figures at once. Narrowed, they are counted over the claims that match; the facets after
+    the status facet (which is the list's count, needed anyway) share
     settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit), and a facet that
     would take longer is marked `timed_out` rather than holding the page up.
     """
@@ -457,18 +461,38 @@ def _counters(claims: QuerySet[Claim], ids_sql: str, params):
     ]
 
 
+# How many SQLite virtual-machine steps a facet query takes between looks at the clock (as
+# Datasette's time limits do).
+SQLITE_STEPS_PER_CHECK = 1000
+
+
 def _within(deadline: float, count):
-    """`count()`, or None if it cannot finish by `deadline` (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return count()
+    """`count()`, or None if it cannot finish by `deadline`: cut short by PostgreSQL's
+    statement_timeout, or by SQLite's progress handler. Either way the connection goes on as
+    before (inside a caller's transaction too) and later queries have no limit."""
     left_ms = int((deadline - time.monotonic()) * 1000)
     if left_ms < 2:  # too little to start: a cancel takes a moment to arrive
         return None
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {left_ms}")
-            rows = count()
-            cursor.execute("SET LOCAL statement_timeout = DEFAULT")
-            return rows
-    except OperationalError:  # cancelled: the rollback undid the SET
-        return None
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {left_ms}")
+                rows = count()
+                cursor.execute("SET LOCAL statement_timeout = DEFAULT")
+                return rows
+        except OperationalError:  # cancelled: the rollback undid the SET
+            return None
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        # A nonzero answer interrupts the statement running ("interrupted"); a read leaves the
+        # transaction as it was, and the savepoint covers the rest.
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_STEPS_PER_CHECK)
+        try:
+            with transaction.atomic():
+                return count()
+        except OperationalError:
+            return None
+        finally:
+            raw.set_progress_handler(None, 0)
+    return count()

@@ -3,11 +3,13 @@ sources lists, and pages of an actor's and a source's claims."""
 
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from claims_app import selectors
+from claims_app.models import Topic
 
 from .factories import (
     ActorFactory,
@@ -230,6 +232,48 @@ def test_a_facet_count_past_its_time_is_cancelled_and_the_connection_goes_on(db)
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
         cursor.execute("SELECT pg_sleep(0.05)")
+
+
+_SLOW_SQLITE = (  # a few seconds of work for SQLite, whatever the data
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the progress handler is SQLite's")
+def test_a_facet_count_past_its_time_is_interrupted_on_sqlite_and_the_connection_goes_on(db):
+    def slow():
+        with connection.cursor() as cursor:
+            cursor.execute(_SLOW_SQLITE)
+            return cursor.fetchall()
+
+    started = time.monotonic()
+    with transaction.atomic():  # a page's own transaction (ATOMIC_REQUESTS) survives it
+        topic = TopicFactory(name="kept")
+        assert selectors._within(time.monotonic() + 0.05, slow) is None
+        assert time.monotonic() - started < 1  # cut short, not run to the end
+        assert selectors._within(time.monotonic() + 5, lambda: [("fast", 1)]) == [("fast", 1)]
+        # The handler is gone: past the deadline, a longer query still runs to its end.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                "SELECT count(*) FROM n"
+            )
+            assert cursor.fetchone() == (20000,)
+    assert Topic.objects.filter(pk=topic.pk, name="kept").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the progress handler is SQLite's")
+def test_facets_past_their_time_on_sqlite_say_so_and_the_list_is_whole(client, record, monkeypatch):
+    # A clock that moves 10 ms each time it is read, and a look at it at every step: the
+    # first facet after the status facet is interrupted mid-query, the rest have no time left.
+    ticks = iter(range(0, 10**9, 10))
+    monkeypatch.setattr(selectors, "time", SimpleNamespace(monotonic=lambda: next(ticks) / 1000))
+    monkeypatch.setattr(selectors, "SQLITE_STEPS_PER_CHECK", 1)
+    page = client.get("/claims/?topic=camps").content.decode()
+    assert page.count("Too many claims to count quickly") == 4
+    assert "2 claims." in page and "First claim." in page and "Second claim." in page
+    assert "Third claim." not in page
 
 
 def test_a_page_past_the_end_of_a_list_on_an_actors_twin_says_which(client, record):
