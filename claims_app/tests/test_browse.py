@@ -203,7 +203,7 @@ def test_a_sources_page_pages_through_its_claims_and_still_marks_every_passage(c
 
 
 def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, record, monkeypatch):
-    monkeypatch.setattr(selectors, "_within", lambda deadline, count: None)
+    monkeypatch.setattr(selectors, "_within", lambda deadline, sql, params: None)
     page = client.get("/claims/?topic=camps").content.decode()
     assert page.count("Too many claims to count quickly") == 4
     assert "2 claims." in page and "First claim." in page  # the list itself is whole
@@ -221,16 +221,26 @@ def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, r
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
 def test_a_facet_count_past_its_time_is_cancelled_and_the_connection_goes_on(db):
-    def slow():
+    with transaction.atomic():  # a page's own transaction survives it
+        topic = TopicFactory(name="kept")
+        assert selectors._within(time.monotonic() + 0.02, "SELECT pg_sleep(0.5)", []) is None
+        assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_sleep(0.5)")
-            return cursor.fetchall()
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
+            cursor.execute("SELECT pg_sleep(0.05)")
+    assert Topic.objects.filter(pk=topic.pk, name="kept").exists()
 
-    assert selectors._within(time.monotonic() + 0.02, slow) is None
-    assert selectors._within(time.monotonic() + 5, lambda: [("fast", 1)]) == [("fast", 1)]
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_a_facet_count_out_of_any_transaction_is_limited_alone(transactional_db):
+    # A page's own case (no transaction): the limit lasts for the count's message alone.
+    assert not connection.in_atomic_block
+    assert selectors._within(time.monotonic() + 0.02, "SELECT pg_sleep(0.5)", []) is None
+    assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
+        assert cursor.fetchone() == ("0",)
         cursor.execute("SELECT pg_sleep(0.05)")
 
 
@@ -242,17 +252,12 @@ _SLOW_SQLITE = (  # a few seconds of work for SQLite, whatever the data
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the progress handler is SQLite's")
 def test_a_facet_count_past_its_time_is_interrupted_on_sqlite_and_the_connection_goes_on(db):
-    def slow():
-        with connection.cursor() as cursor:
-            cursor.execute(_SLOW_SQLITE)
-            return cursor.fetchall()
-
     started = time.monotonic()
     with transaction.atomic():  # a page's own transaction (ATOMIC_REQUESTS) survives it
         topic = TopicFactory(name="kept")
-        assert selectors._within(time.monotonic() + 0.05, slow) is None
+        assert selectors._within(time.monotonic() + 0.05, _SLOW_SQLITE, []) is None
         assert time.monotonic() - started < 1  # cut short, not run to the end
-        assert selectors._within(time.monotonic() + 5, lambda: [("fast", 1)]) == [("fast", 1)]
+        assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
         # The handler is gone: past the deadline, a longer query still runs to its end.
         with connection.cursor() as cursor:
             cursor.execute(
