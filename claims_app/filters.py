@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 
 from . import search, selectors
+from .cursors import Keyset
 from .models import (
     Actor,
     Alias,
@@ -97,6 +98,14 @@ class ClaimFilter(django_filters.FilterSet):
             ("-disputes", "most disputes first"),
         ],
     )
+
+    # The orderings a keyset cursor can follow (cursors.py), by `ordering` ("": newest first).
+    # The two by date may meet undated claims, which a keyset of non-null columns cannot pass.
+    KEYSETS = {
+        "": Keyset((("published_at", True), ("pk", True))),
+        "disputes": Keyset((("dispute_count", False), ("pk", False))),
+        "-disputes": Keyset((("dispute_count", True), ("pk", True))),
+    }
 
     class Meta:
         model = Claim
