@@ -4,6 +4,7 @@ here, so that a draft claim cannot leak through a road someone forgot.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -265,11 +266,15 @@ def actor_timeline(*, actor: Actor) -> dict:
         default=F("passage__source__date_precision"),
     )
     fields = ("pk", "claim__slug", "claim__text", "when", "precision")
-    statements = Statement.objects.public().filter(actor=actor).annotate(
-        when=when, precision=precision, role=Value("states", output_field=CharField())
+    statements = (
+        Statement.objects.public()
+        .filter(actor=actor)
+        .annotate(when=when, precision=precision, role=Value("states", output_field=CharField()))
     )
-    disputes = Dispute.objects.public().filter(actor=actor).annotate(
-        when=when, precision=precision, role=F("kind")
+    disputes = (
+        Dispute.objects.public()
+        .filter(actor=actor)
+        .annotate(when=when, precision=precision, role=F("kind"))
     )
     rows = list(
         statements.order_by()
@@ -358,8 +363,8 @@ def claims_facets(claims: QuerySet[Claim], *, narrowed: bool) -> list[Facet]:
     FACET_SIZE).
 
     Not `narrowed` (every public claim), the counts stored on each topic, actor and source give
-    the figures at once. Narrowed, they are counted over the claims that match; on PostgreSQL
-    the facets after the status facet (which is the list's count, needed anyway) share
+    the figures at once. Narrowed, they are counted over the claims that match; the facets after
+    the status facet (which is the list's count, needed anyway) share
     settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit), and a facet that
     would take longer is marked `timed_out` rather than holding the page up.
     """
@@ -376,7 +381,7 @@ def claims_facets(claims: QuerySet[Claim], *, narrowed: bool) -> list[Facet]:
             rows = count()
             deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
         else:
-            rows = _within(deadline, count)
+            rows = _within(deadline, *count)
         facet = Facet(param, title, timed_out=rows is None)
         if param == "status" and rows is not None:
             counts = dict(rows)
@@ -409,21 +414,17 @@ def _stored_counters():
 
 
 def _counters(claims: QuerySet[Claim], ids_sql: str, params):
-    """Facet counts over `claims`, whose ids `ids_sql` selects. In SQL: each counts (claim,
-    value) pairs once, by ids, and names only the values shown."""
+    """Facet counts over `claims`, whose ids `ids_sql` selects: the status facet's a function,
+    the others' SQL and parameters. In SQL: each counts (claim, value) pairs once, by ids, and
+    names only the values shown."""
     t = {
         model.__name__: model._meta.db_table
         for model in (Claim, Statement, Dispute, Passage, Source, Actor, Topic)
     }
     t["ClaimTopic"] = Claim.topics.through._meta.db_table
 
-    def run(sql, times=1):
-        def count():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [*params] * times + [FACET_SIZE])
-                return cursor.fetchall()
-
-        return count
+    def run(sql, times=1):  # a facet's SQL and its parameters, for _within
+        return sql, [*params] * times + [FACET_SIZE]
 
     def top(pairs: str, table: str, label: str) -> str:
         return (
@@ -457,18 +458,48 @@ def _counters(claims: QuerySet[Claim], ids_sql: str, params):
     ]
 
 
-def _within(deadline: float, count):
-    """`count()`, or None if it cannot finish by `deadline` (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return count()
+# How many SQLite virtual-machine steps a facet query takes between looks at the clock (as
+# Datasette's time limits do).
+SQLITE_STEPS_PER_CHECK = 1000
+
+
+def _within(deadline: float, sql: str, params) -> list | None:
+    """The rows of `sql`, or None if it cannot finish by `deadline`: cut short by PostgreSQL's
+    statement_timeout, or by SQLite's progress handler, in the one round trip the query takes
+    alone. Either way the connection goes on as before (inside a caller's transaction too), and
+    later queries have no limit."""
     left_ms = int((deadline - time.monotonic()) * 1000)
     if left_ms < 2:  # too little to start: a cancel takes a moment to arrive
         return None
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {left_ms}")
-            rows = count()
-            cursor.execute("SET LOCAL statement_timeout = DEFAULT")
-            return rows
-    except OperationalError:  # cancelled: the rollback undid the SET
-        return None
+    if connection.vendor == "postgresql":
+        # The statements of one message are one transaction of their own, which SET LOCAL lasts
+        # for; inside a caller's transaction, a savepoint keeps a cancel from aborting it, and
+        # the last statement lifts the limit.
+        limited = (
+            f"SET LOCAL statement_timeout = {left_ms}; {sql}; SET LOCAL statement_timeout = DEFAULT"
+        )
+        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        try:
+            with guard, connection.cursor() as cursor:
+                cursor.execute(limited, params)
+                cursor.nextset()  # the query's rows, after the SET's
+                return cursor.fetchall()
+        except OperationalError:  # cancelled (and, in a transaction, rolled back to the guard)
+            return None
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        # A nonzero answer interrupts the statement ("interrupted"). An interrupted read leaves
+        # the transaction it is in as it was: no savepoint needed.
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_STEPS_PER_CHECK)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        except OperationalError:
+            return None
+        finally:
+            raw.set_progress_handler(None, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -110,18 +110,21 @@ def passage_deleted(deleted: DeletedPassage) -> dict:
     }
 
 
-def page(request, page, results: list, param: str = "page") -> dict:
+def page(request, page, results: list, param: str = "page", cursor: str | None = None) -> dict:
     """A list twin: {"count", "next", "previous", "results"}, the links absolute (the page
-    number in `param`)."""
+    number in `param`; the next page's keyset `cursor` too, if it has one: cursors.py)."""
 
-    def link(number: int) -> str:
+    def link(number: int, cursor: str | None = None) -> str:
         query = request.GET.copy()
+        query.pop("cursor", None)
         query[param] = number
+        if cursor:
+            query["cursor"] = cursor
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
     return {
         "count": page.paginator.count,
-        "next": link(page.next_page_number()) if page.has_next() else None,
+        "next": link(page.next_page_number(), cursor) if page.has_next() else None,
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
         "results": results,
     }
@@ -134,6 +137,7 @@ def facets(request, facets) -> list[dict]:
     def toggled(param: str, value: str) -> str:
         query = request.GET.copy()
         query.pop("page", None)
+        query.pop("cursor", None)
         if query.get(param) == value:
             query.pop(param)
         else:

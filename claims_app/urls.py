@@ -69,7 +69,7 @@ urlpatterns = [
 # The query parameters each view reads (its list's filters, the page numbers of its lists): it
 # sees no other, so `?utm_source=…` renders and caches the same page as none (caching.py).
 PARAMETERS = {
-    views.claim_list: [*ClaimFilter.base_filters, "page"],
+    views.claim_list: [*ClaimFilter.base_filters, "page", "cursor"],
     views.claim_map: [*ClaimFilter.base_filters, "page"],
     views.actor_list: [*ActorFilter.base_filters, "page"],
     views.source_list: [*SourceFilter.base_filters, "page"],

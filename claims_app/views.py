@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import jsonld, pictures, search, selectors, twins
+from . import cursors, jsonld, pictures, search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, ClaimStatus, Source, Topic
 
@@ -43,7 +43,31 @@ def _page(request, rows, per_page: int, param: str = "page", count: int | None =
 def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return query.urlencode()
+
+
+def _page_after(request, rows, per_page: int, keyset, count: int | None = None):
+    """The page a keyset cursor opens (cursors.py): the rows after its key, not past an offset.
+    A cursor this list cannot follow is a _BadRequest; a page past the end a 404."""
+    if keyset is None:
+        raise _BadRequest({"cursor": ["This list pages by number alone: use `page`."]})
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        raise _BadRequest(form.errors)
+    try:
+        number, key = cursors.cursor_read(request.GET["cursor"], query=request.GET, keyset=keyset)
+        after = keyset.after(rows, key)
+    except cursors.CursorError as error:
+        raise _BadRequest({"cursor": [str(error)]}) from None
+    if form.cleaned_data["page"] not in (None, number):
+        raise _BadRequest({"cursor": [f"This cursor opens page {number}, not another."]})
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count
+    if number > paginator.num_pages:
+        raise _NoSuchPage("There is no such page.")
+    return Page(list(after[:per_page]), number, paginator)
 
 
 def _json(data, status: int = 200) -> JsonResponse:
@@ -89,11 +113,16 @@ def _list(
     extra_json=None,
     count=None,
     evaluate=None,
+    keyset=None,
 ):
     """A list page and its twins, from the same rows (`count` of them, if known; `evaluate`
-    fetches a page's rows, if they need more care than a plain query)."""
+    fetches a page's rows, if they need more care than a plain query; in the ordering `keyset`,
+    if a cursor can follow it: cursors.py)."""
     try:
-        page = _page(request, rows, per_page, count=count)
+        if "cursor" in request.GET:
+            page = _page_after(request, rows, per_page, keyset, count=count)
+        else:
+            page = _page(request, rows, per_page, count=count)
         if evaluate:
             evaluate(page)
     except _BadRequest as bad:
@@ -105,7 +134,9 @@ def _list(
             return _error(fmt, 404, {"page": ["There is no such page."]})
         raise
     if fmt == "json":
-        data = twins.page(request, page, [to_json(request, row) for row in page])
+        key = keyset.key(page[len(page) - 1]) if keyset and page.has_next() else None
+        cursor = key and cursors.cursor_make(query=request.GET, number=page.number + 1, key=key)
+        data = twins.page(request, page, [to_json(request, row) for row in page], cursor=cursor)
         return _json({**data, **(extra_json() if extra_json else {})})
     if fmt == "csv":
         return _csv(to_csv(request, page.object_list), f"{name}.csv")
@@ -158,6 +189,7 @@ def claim_list(request, fmt="html"):
         },
         count=count,
         evaluate=evaluate,
+        keyset=None if ranked else ClaimFilter.KEYSETS.get(data.get("ordering") or ""),
     )
 
 

@@ -3,11 +3,13 @@ sources lists, and pages of an actor's and a source's claims."""
 
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from claims_app import selectors
+from claims_app.models import Topic
 
 from .factories import (
     ActorFactory,
@@ -201,7 +203,7 @@ def test_a_sources_page_pages_through_its_claims_and_still_marks_every_passage(c
 
 
 def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, record, monkeypatch):
-    monkeypatch.setattr(selectors, "_within", lambda deadline, count: None)
+    monkeypatch.setattr(selectors, "_within", lambda deadline, sql, params: None)
     page = client.get("/claims/?topic=camps").content.decode()
     assert page.count("Too many claims to count quickly") == 4
     assert "2 claims." in page and "First claim." in page  # the list itself is whole
@@ -219,17 +221,64 @@ def test_a_facet_too_slow_to_count_says_so_instead_of_holding_the_page(client, r
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
 def test_a_facet_count_past_its_time_is_cancelled_and_the_connection_goes_on(db):
-    def slow():
+    with transaction.atomic():  # a page's own transaction survives it
+        topic = TopicFactory(name="kept")
+        assert selectors._within(time.monotonic() + 0.02, "SELECT pg_sleep(0.5)", []) is None
+        assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_sleep(0.5)")
-            return cursor.fetchall()
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
+            cursor.execute("SELECT pg_sleep(0.05)")
+    assert Topic.objects.filter(pk=topic.pk, name="kept").exists()
 
-    assert selectors._within(time.monotonic() + 0.02, slow) is None
-    assert selectors._within(time.monotonic() + 5, lambda: [("fast", 1)]) == [("fast", 1)]
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_a_facet_count_out_of_any_transaction_is_limited_alone(transactional_db):
+    # A page's own case (no transaction): the limit lasts for the count's message alone.
+    assert not connection.in_atomic_block
+    assert selectors._within(time.monotonic() + 0.02, "SELECT pg_sleep(0.5)", []) is None
+    assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone() == ("0",)  # the page's later queries have no limit
+        assert cursor.fetchone() == ("0",)
         cursor.execute("SELECT pg_sleep(0.05)")
+
+
+_SLOW_SQLITE = (  # a few seconds of work for SQLite, whatever the data
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the progress handler is SQLite's")
+def test_a_facet_count_past_its_time_is_interrupted_on_sqlite_and_the_connection_goes_on(db):
+    started = time.monotonic()
+    with transaction.atomic():  # a page's own transaction (ATOMIC_REQUESTS) survives it
+        topic = TopicFactory(name="kept")
+        assert selectors._within(time.monotonic() + 0.05, _SLOW_SQLITE, []) is None
+        assert time.monotonic() - started < 1  # cut short, not run to the end
+        assert selectors._within(time.monotonic() + 5, "SELECT %s, 1", ["fast"]) == [("fast", 1)]
+        # The handler is gone: past the deadline, a longer query still runs to its end.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                "SELECT count(*) FROM n"
+            )
+            assert cursor.fetchone() == (20000,)
+    assert Topic.objects.filter(pk=topic.pk, name="kept").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the progress handler is SQLite's")
+def test_facets_past_their_time_on_sqlite_say_so_and_the_list_is_whole(client, record, monkeypatch):
+    # A clock that moves 10 ms each time it is read, and a look at it at every step: the
+    # first facet after the status facet is interrupted mid-query, the rest have no time left.
+    ticks = iter(range(0, 10**9, 10))
+    monkeypatch.setattr(selectors, "time", SimpleNamespace(monotonic=lambda: next(ticks) / 1000))
+    monkeypatch.setattr(selectors, "SQLITE_STEPS_PER_CHECK", 1)
+    page = client.get("/claims/?topic=camps").content.decode()
+    assert page.count("Too many claims to count quickly") == 4
+    assert "2 claims." in page and "First claim." in page and "Second claim." in page
+    assert "Third claim." not in page
 
 
 def test_a_page_past_the_end_of_a_list_on_an_actors_twin_says_which(client, record):

@@ -1,6 +1,7 @@
 """generate_demo: synthetic data, deterministic, in proportion."""
 
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,8 +19,8 @@ def test_demo_data_is_deterministic_and_in_proportion(client):
     first = _content(bundle_export())
     assert Claim.objects.count() == 200
     assert Statement.objects.count() == 400
-    assert Dispute.objects.count() == 300
-    assert Passage.objects.count() == 700
+    assert 150 <= Dispute.objects.count() <= 250  # about 1 a claim
+    assert Passage.objects.count() == Statement.objects.count() + Dispute.objects.count()
     assert 0 < Claim.objects.filter(published=False).count() < 20  # some drafts
     assert Passage.objects.filter(source__language="ko").exists()  # some Korean
     for passage in Passage.objects.select_related("source")[:50]:
@@ -28,6 +29,20 @@ def test_demo_data_is_deterministic_and_in_proportion(client):
     _empty_database()
     call_command("generate_demo", claims=200, stdout=io.StringIO())
     assert _content(bundle_export()) == first
+
+
+def test_demo_data_has_the_seed_mix_of_statuses():
+    """About half the claims undisputed, a few retracted by their own claimants, the rest
+    disputed: every value of the status facet and filter has claims behind it."""
+    call_command("generate_demo", claims=400, stdout=io.StringIO())
+    statuses = Counter(Claim.objects.values_list("status", flat=True))
+    assert statuses == {"undisputed": 200, "disputed": 190, "retracted": 10}
+    for claim in Claim.objects.filter(status="retracted"):
+        retraction = claim.disputes.get(kind="retracts")
+        assert claim.statements.filter(actor=retraction.actor).exists()
+    assert Dispute.objects.filter(claim__status="undisputed").count() == 0
+    public = Counter(Claim.objects.public().values_list("status", flat=True))
+    assert set(public) == {"undisputed", "disputed", "retracted"}
 
 
 def _content(bundle: dict) -> str:

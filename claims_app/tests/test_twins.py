@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims_app.models import Dispute
+from claims_app.models import Claim, Dispute
 
 from .factories import (
     ActorFactory,
@@ -48,10 +48,87 @@ def test_list_twins_honour_the_filters_and_link_their_pages(client, settings, di
     assert [c["text"] for c in data["results"]] == ["Another claim."]
     first = client.get("/claims.json").json()
     assert first["count"] == 2
-    assert first["next"] == "http://localhost/claims.json?page=2"
+    assert first["next"].startswith("http://localhost/claims.json?page=2&cursor=")
     second = client.get("/claims.json?page=2").json()
     assert second["previous"] == "http://localhost/claims.json?page=1"
     assert client.get("/claims.json?page=3").status_code == 404
+
+
+def _walk(client, url: str) -> list[dict]:
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        pages.append(response.json())
+        url = pages[-1]["next"]
+    return pages
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "ordering=-disputes", "ordering=disputes", "status=undisputed&ordering=-disputes"],
+)
+def test_following_next_by_cursor_gives_exactly_the_pages_page_numbers_give(
+    client, settings, query
+):
+    settings.CLAIMS_PAGE_SIZE = 3
+    claims = [ClaimFactory(text=f"Claim {n}.") for n in range(11)]
+    for claim in claims[:4] + claims[:1]:  # ties in the dispute counts, broken by id
+        DisputeFactory(claim=claim)
+    same_time = [c.pk for c in claims[4:9]]  # ties in publication time too
+    Claim.objects.filter(pk__in=same_time).update(published_at=claims[4].published_at)
+    by_cursor = _walk(client, f"/claims.json?{query}")
+    by_number = [
+        client.get(f"/claims.json?{query}&page={n}").json() for n in range(1, len(by_cursor) + 1)
+    ]
+    assert client.get(f"/claims.json?{query}&page={len(by_cursor) + 1}").status_code == 404
+    assert len(by_cursor) > 1 and all("cursor=" in page["next"] for page in by_cursor[:-1])
+    texts = [[c["text"] for c in page["results"]] for page in by_cursor]
+    assert texts == [[c["text"] for c in page["results"]] for page in by_number]
+    for cursor_page, number_page in zip(by_cursor, by_number, strict=True):
+        assert cursor_page["count"] == number_page["count"]
+        assert cursor_page["previous"] == number_page["previous"]  # by number: no cursor back
+        assert cursor_page["facets"] == number_page["facets"]
+    listed = Claim.objects.public()
+    if "status=undisputed" in query:
+        listed = listed.filter(status="undisputed")
+    assert sorted(sum(texts, [])) == sorted(listed.values_list("text", flat=True))  # each once
+
+
+def test_a_cursor_page_skips_no_rows_by_offset(client, settings):
+    settings.CLAIMS_PAGE_SIZE = 2
+    for n in range(5):
+        ClaimFactory(text=f"Claim {n}.")
+    third = _walk(client, "/claims.json")[2]
+    assert third["results"] == client.get("/claims.json?page=3").json()["results"]
+    url = _walk(client, "/claims.json")[1]["next"]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not [q["sql"] for q in queries if "OFFSET" in q["sql"].upper()]
+
+
+def test_a_bad_cursor_is_a_400_that_says_why(client, settings):
+    settings.CLAIMS_PAGE_SIZE = 1
+    for n in range(3):
+        ClaimFactory(text=f"Claim {n}.")
+    good = client.get("/claims.json").json()["next"].split("cursor=")[1]
+    tampered = good[:-3] + ("aaa" if good[-3:] != "aaa" else "bbb")
+    cases = {
+        "/claims.json?page=2&cursor=nonsense": "not one this site made",
+        f"/claims.json?page=2&cursor={tampered}": "not one this site made",
+        f"/claims.json?page=2&status=disputed&cursor={good}": "another list",
+        f"/claims.json?page=2&ordering=-disputes&cursor={good}": "another list",
+        f"/claims.json?page=3&cursor={good}": "opens page 2",
+        f"/claims.json?page=2&ordering=date&cursor={good}": "by number alone",
+        f"/claims.json?page=x&cursor={good}": "whole number",
+    }
+    for url, why in cases.items():
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert why in " ".join(sum(response.json()["errors"].values(), [])), url
+    assert client.get("/claims/?page=2&cursor=nonsense").status_code == 400
+    assert client.get("/claims.csv?page=2&cursor=nonsense").status_code == 400
+    assert client.get(f"/claims/?page=2&cursor={good}").status_code == 200  # the HTML follows it
 
 
 def test_the_claims_csv_has_a_row_per_claim(client, disputed_claim):

@@ -1,6 +1,10 @@
 """Synthetic data at scale, for benchmarks and for seeing the site full: deterministic, in the
-proportions of a real record (per claim: 3 passages, 2 statements, 1.5 disputes; about one
-actor and one source of realistic length per 5 claims; some drafts; some Korean text)."""
+proportions of a real record, the seed's mix of statuses among them: half the claims undisputed,
+1 in 40 retracted by one of its own claimants, the rest disputed, by 1 to 3 actors (so that every
+status, facet value and filter is exercised at scale). Per claim: 2 statements, about 1 dispute
+(none on half the claims, 2 on average on a disputed one, 1 on a retracted one) and a passage
+for each citation (about 3); about one actor and one source of realistic length per 5 claims;
+some drafts; some Korean text."""
 
 import functools
 import itertools
@@ -85,6 +89,16 @@ def _sentence(rng: random.Random, n: int, korean: bool) -> str:
     return " ".join(rng.choices(words, cum_weights=weights, k=count)).capitalize()
 
 
+def _disputes_of(rng: random.Random, number: int) -> tuple[str, ...]:
+    """The disputes of the claim numbered `number`: a retraction (1 in 40), none (half the
+    claims), or 1 to 3 others."""
+    if number % 40 == 1:
+        return ("retracts",)
+    if number % 2 == 0:
+        return ()
+    return ("dispute",) * rng.randint(1, 3)
+
+
 def _generate(rng: random.Random, n_claims: int, progress) -> dict:
     n_actors = n_sources = max(2, n_claims // 5)
     kinds = [k for k, _ in Actor.Kind.choices]
@@ -153,7 +167,7 @@ def _generate(rng: random.Random, n_claims: int, progress) -> dict:
     for number, claim in enumerate(claims):
         s = rng.randrange(n_sources)
         source, sentences = sources[s], sentences_of[s]
-        for role in ("statement", "statement", "dispute") + (("dispute",) if number % 2 else ()):
+        for role in ("statement", "statement") + _disputes_of(rng, number):
             j = rng.randrange(len(sentences))
             start = source.text.index(sentences[j])
             end = start + len(sentences[j])
@@ -173,9 +187,14 @@ def _generate(rng: random.Random, n_claims: int, progress) -> dict:
 
     statements, disputes = [], []
     dispute_kinds = ["denies", "questions", "qualifies"]
+    claimant = {}  # claim -> the actor of its first statement
     for role, claim, index in citations:
-        actor = actors[rng.randrange(n_actors)]
+        if role == "retracts":  # by one of the claim's own claimants, as a retraction must be
+            actor = claimant[claim.pk]
+        else:
+            actor = actors[rng.randrange(n_actors)]
         if role == "statement":
+            claimant.setdefault(claim.pk, actor)
             statements.append(Statement(claim=claim, actor=actor, passage=passages[index]))
         else:
             disputes.append(
@@ -183,7 +202,7 @@ def _generate(rng: random.Random, n_claims: int, progress) -> dict:
                     claim=claim,
                     actor=actor,
                     passage=passages[index],
-                    kind=rng.choice(dispute_kinds),
+                    kind=role if role == "retracts" else rng.choice(dispute_kinds),
                     note="A synthetic dispute.",
                 )
             )
