@@ -127,10 +127,9 @@ class ClaimFilter(django_filters.FilterSet):
         raise ValueError(name)
 
     def filter_search(self, queryset, name, value):
-        # Ranked best first unless an ordering was asked for.
-        return search.claims_search(
-            queryset, value, ranked=not self.form.cleaned_data.get("ordering")
-        )
+        # Ranked best first unless an ordering was asked for: when a page is fetched
+        # (selectors.claims_page_fetch), since whether it can be depends on how many match.
+        return search.claims_search(queryset, value)
 
     def filter_ordering(self, queryset, name, value):
         order = {
@@ -145,7 +144,7 @@ class ClaimFilter(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         data = self.form.cleaned_data
-        if not data.get("ordering") and not data.get("q"):
+        if not data.get("ordering"):
             queryset = queryset.order_by("-published_at", "-pk")
         return queryset
 

@@ -489,30 +489,48 @@ def fts_query(q: str) -> tuple[str | None, str | None]:
 _MATCHING = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s"
 
 
-def claims_search(queryset: QuerySet, q: str, *, ranked: bool) -> QuerySet:
-    """Claims matching `q` (web-search syntax), best first when `ranked`."""
+def _match(q: str) -> str | None:
+    """`q` as one FTS5 query, if it has words a claim must have."""
+    positive, negative = fts_query(q)
+    if positive is None:
+        return None
+    return f"({positive}) NOT ({negative})" if negative else positive
+
+
+def claims_search(queryset: QuerySet, q: str) -> QuerySet:
+    """Claims matching `q` (web-search syntax), in the queryset's order (`claims_ranked` ranks
+    them)."""
     if _postgres():
-        query = SearchQuery(cjk_bigrams(q), search_type="websearch", config=CONFIG)
-        queryset = queryset.filter(search_vector=query)
-        if ranked:
-            queryset = queryset.annotate(
-                search_rank=SearchRank(F("search_vector"), query)
-            ).order_by("-search_rank", "-pk")
-        return queryset
+        return queryset.filter(search_vector=_postgres_query(q))
     positive, negative = fts_query(q)
     if positive is None and negative is None:
         return queryset.none()
-    if positive is None:  # only words it must not have: no relevance to rank by
+    if positive is None:  # only words it must not have
         return queryset.exclude(pk__in=RawSQL(_MATCHING, [negative]))
-    match = f"({positive}) NOT ({negative})" if negative else positive
-    # Joined to the index (one row per claim), which finds the claims and ranks them in one
-    # pass; FTS5's `rank` is bm25 with the columns' weights (sqlite_install), lower is better.
-    queryset = queryset.filter(search_index__match=match)
-    if ranked:
-        queryset = queryset.annotate(search_rank=-F("search_index__rank")).order_by(
-            "-search_rank", "-pk"
-        )
-    return queryset
+    # The ids the index finds, as a list SQLite probes: an order by date, a filter, a count
+    # reads its own index and asks the list, rather than starting from every match.
+    return queryset.filter(pk__in=RawSQL(_MATCHING, [_match(q)]))
+
+
+def claims_ranked(queryset: QuerySet, q: str) -> QuerySet:
+    """The claims of `claims_search(…, q)`, best first."""
+    if _postgres():
+        rank = SearchRank(F("search_vector"), _postgres_query(q))
+        return queryset.annotate(search_rank=rank).order_by("-search_rank", "-pk")
+    match = _match(q)
+    if match is None:  # only words it must not have: no relevance to rank by
+        return queryset.order_by("-published_at", "-pk")
+    # Joined to the index, which ranks the matches in one pass; FTS5's `rank` is bm25 with the
+    # columns' weights (sqlite_install), lower is better.
+    return (
+        queryset.filter(search_index__match=match)
+        .annotate(search_rank=-F("search_index__rank"))
+        .order_by("-search_rank", "-pk")
+    )
+
+
+def _postgres_query(q: str) -> SearchQuery:
+    return SearchQuery(cjk_bigrams(q), search_type="websearch", config=CONFIG)
 
 
 def headlines(claims: list, q: str) -> None:
@@ -524,7 +542,7 @@ def headlines(claims: list, q: str) -> None:
     if not ids:
         return
     if _postgres():
-        query = SearchQuery(cjk_bigrams(q), search_type="websearch", config=CONFIG)
+        query = _postgres_query(q)
         marked = Claim.objects.filter(pk__in=ids).annotate(
             headline=SearchHeadline(
                 Func(F("text"), function="cjk_bigrams", output_field=TextField()),
@@ -537,10 +555,9 @@ def headlines(claims: list, q: str) -> None:
         )
         found = dict(marked.values_list("pk", "headline"))
     else:
-        positive, negative = fts_query(q)
+        match = _match(q)
         found = {}
-        if positive is not None:
-            match = f"({positive}) NOT ({negative})" if negative else positive
+        if match is not None:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT rowid, highlight({FTS}, 1, char(2), char(3)) FROM {FTS} "

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
+from . import search
 from .anchoring import OFFER_SCORE
 from .models import (
     Actor,
@@ -81,16 +82,16 @@ def claim_ids_citing(*, actor: Actor | None = None, source: Source | None = None
     )
 
 
-def claims_page_fetch(*, page, rows: QuerySet[Claim]) -> bool:
-    """Fetch the claims of `page` (of ranked search results `rows`): ranked by relevance, or,
-    past settings.RANK_MAX_MATCHES matches, newest first, since ranking every match of a broad
-    search ("human rights" matches most of the record) takes longer than a page may. Returns
-    whether they came ranked."""
-    if page.paginator.count <= settings.RANK_MAX_MATCHES:
-        return True
-    newest = rows.order_by("-published_at", "-pk")
-    page.object_list = list(newest[page.start_index() - 1 : page.end_index()])
-    return False
+def claims_page_fetch(*, page, rows: QuerySet[Claim], q: str) -> bool:
+    """Fetch the claims of `page` (of the claims `rows` that search `q` found, newest first)
+    ranked by relevance; but past settings.RANK_MAX_MATCHES matches leave them newest first,
+    since ranking every match of a broad search ("human rights" matches most of the record)
+    takes longer than a page may. Returns whether they came ranked."""
+    if page.paginator.count > settings.RANK_MAX_MATCHES:
+        return False
+    start = (page.number - 1) * page.paginator.per_page
+    page.object_list = list(search.claims_ranked(rows, q)[start : start + page.paginator.per_page])
+    return True
 
 
 def claim_get(*, slug: str) -> Claim:

@@ -167,7 +167,7 @@ def claim_list(request, fmt="html"):
     rows = selectors.claims_for_list(filterset.qs)
 
     def evaluate(page):
-        if ranked and not selectors.claims_page_fetch(page=page, rows=rows):
+        if ranked and not selectors.claims_page_fetch(page=page, rows=rows, q=data["q"]):
             context["unranked"] = True
         if data.get("q") and fmt == "html":
             page.object_list = list(page.object_list)
@@ -433,7 +433,7 @@ def claim_map(request):
     try:
         page = _page(request, rows, settings.CLAIMS_PAGE_SIZE)
         if data.get("q") and not data.get("ordering"):
-            selectors.claims_page_fetch(page=page, rows=rows)
+            selectors.claims_page_fetch(page=page, rows=rows, q=data["q"])
     except _BadRequest as bad:
         return render(request, "map.html", {**context, "errors": bad.errors}, status=400)
     claims = list(page.object_list)
