@@ -256,6 +256,8 @@ def timed(project: Connection, datasette: Connection, table: list[tuple]) -> dic
     other, which goes first alternating from round to round."""
     samples = {name: {"project": [], "datasette": [], "statuses": set()} for name, *_ in table}
     for round_ in range(REPEATS + 1):
+        if sys.stderr.isatty():
+            print(f"\rround {round_} of {REPEATS}", end="", file=sys.stderr, flush=True)
         for name, project_url, datasette_url in table:
             order = [("project", project, project_url), ("datasette", datasette, datasette_url)]
             for side, connection, url in order if round_ % 2 == 0 else order[::-1]:
@@ -263,6 +265,8 @@ def timed(project: Connection, datasette: Connection, table: list[tuple]) -> dic
                 samples[name]["statuses"].add((side, status))
                 if round_:  # round 0 is the warm-up
                     samples[name][side].append(ms)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
     rows = {}
     for name, project_url, datasette_url in table:
         sample = samples[name]
