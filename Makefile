@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run serve test lint bench loadtest screenshots clean
+.PHONY: run serve test lint bench bench-datasette loadtest screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (PYTHON=python3.x make …)")'
@@ -46,13 +46,24 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.installed node_modules/.installed
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database.
+# Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database; the
+# page benchmark on SQLite and on PostgreSQL (DATABASE_URL's if it is one), side by side; then
+# the project against Datasette on one SQLite file (Datasette is installed for this only).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/reanchor.py
 	$(PY) bench/closest.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
+	$(PY) bench/datasette.py
+
+# The Datasette comparison alone (BENCH_PAGE_CLAIMS, BENCH_KEEP_DB=1 to reuse the generated file).
+bench-datasette: $(VENV)/.installed-bench
+	$(PY) bench/datasette.py
 
 # 32 readers and 4 curators for 60 seconds against `make serve`'s setting, on a throwaway
 # PostgreSQL database of demo data; stops by itself, fails on any error or broken promise.

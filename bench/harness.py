@@ -23,7 +23,7 @@ KEEP = os.environ.get("BENCH_KEEP_DB") == "1"
 
 
 @contextlib.contextmanager
-def throwaway_database(name: str = "claims_bench"):
+def throwaway_database(name: str = "bench_claims"):
     """A fresh, migrated database for the benchmark: never the real one, nor a test run's."""
     old_name = connection.settings_dict["NAME"]
     connection.settings_dict["TEST"]["NAME"] = (
