@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Func, QuerySet, TextField
+from django.db.models import BigIntegerField, F, Func, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -201,8 +202,10 @@ def claims_search_refresh(*, claim_ids=None) -> None:
 # ---------------------------------------------------------------------------------------------
 # SQLite: FTS5, a view of the material, triggers
 
-FTS = "claims_app_claim_fts"
-_VIEW = "claims_app_claim_search"
+# Not `claims_app_claim_fts`: that is the name Datasette and sqlite-utils give an FTS table of the
+# claims table itself, which someone may make beside ours (bench/datasette.py does).
+FTS = "claims_app_search_index"
+_VIEW = "claims_app_search_words"
 _COLUMNS = ("title", "text", "names", "quotes", "notes")
 # bm25's weight of each column: PostgreSQL's default weights of A, A, B, C, D (1, 1, 0.4, 0.2,
 # 0.1), times ten.
@@ -507,9 +510,20 @@ def claims_search(queryset: QuerySet, q: str) -> QuerySet:
         return queryset.none()
     if positive is None:  # only words it must not have
         return queryset.exclude(pk__in=RawSQL(_MATCHING, [negative]))
-    # The ids the index finds, as a list SQLite probes: an order by date, a filter, a count
-    # reads its own index and asks the list, rather than starting from every match.
-    return queryset.filter(pk__in=RawSQL(_MATCHING, [_match(q)]))
+    match = _match(q)
+    found = RawSQL(_MATCHING, [match])
+    with connection.cursor() as cursor:  # from the index alone: drafts too, a guide
+        cursor.execute(f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [match])
+        (matches,) = cursor.fetchone()
+    if matches <= settings.RANK_MAX_MATCHES:
+        # Few: each match's row read by its id.
+        return queryset.filter(pk__in=found)
+    # Many (a broad search, listed newest first and not counted): the claims read along the
+    # index their order wants, each id asked of the list of matches, until a page is full;
+    # `+id` keeps SQLite from starting at every match instead (and sorting them all).
+    return queryset.alias(
+        _search_id=Func(F("pk"), template="+%(expressions)s", output_field=BigIntegerField())
+    ).filter(_search_id__in=found)
 
 
 def claims_ranked(queryset: QuerySet, q: str) -> QuerySet:

@@ -87,7 +87,7 @@ def claims_page_fetch(*, page, rows: QuerySet[Claim], q: str) -> bool:
     ranked by relevance; but past settings.RANK_MAX_MATCHES matches leave them newest first,
     since ranking every match of a broad search ("human rights" matches most of the record)
     takes longer than a page may. Returns whether they came ranked."""
-    if page.paginator.count > settings.RANK_MAX_MATCHES:
+    if page.paginator.count is None or page.paginator.count > settings.RANK_MAX_MATCHES:
         return False
     start = (page.number - 1) * page.paginator.per_page
     page.object_list = list(search.claims_ranked(rows, q)[start : start + page.paginator.per_page])
@@ -356,6 +356,32 @@ class Facet:
     title: str
     values: list[FacetValue] = field(default_factory=list)
     timed_out: bool = False  # too many claims to count in the time a page may take
+
+
+def claims_count_up_to(claims: QuerySet[Claim], limit: int) -> int | None:
+    """How many claims `claims` holds, if at most `limit`; else None (found without counting
+    past `limit`: a broad search stops there)."""
+    n = claims.order_by()[: limit + 1].count()
+    return n if n <= limit else None
+
+
+def claims_facets_uncounted() -> list[Facet]:
+    """The facets of a list too long to count: every status to narrow it by, without a count;
+    the others to be seen once it is narrower."""
+    status = Facet("status", "Status", timed_out=True)
+    status.values = [FacetValue(value, label, None) for value, label in ClaimStatus.choices]
+    return [
+        status,
+        *(
+            Facet(param, title, timed_out=True)
+            for param, title in (
+                ("topic", "Topic"),
+                ("made_by", "Made by"),
+                ("disputed_by", "Disputed by"),
+                ("source", "Source"),
+            )
+        ),
+    ]
 
 
 def claims_facets(claims: QuerySet[Claim], *, narrowed: bool) -> list[Facet]:

@@ -122,8 +122,11 @@ def page(request, page, results: list, param: str = "page", cursor: str | None =
             query["cursor"] = cursor
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
+    counted = {"count": page.paginator.count}
+    if page.paginator.count is None:  # a broad search: more than this many, not counted
+        counted["count_more_than"] = page.paginator.more_than
     return {
-        "count": page.paginator.count,
+        **counted,
         "next": link(page.next_page_number(), cursor) if page.has_next() else None,
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
         "results": results,

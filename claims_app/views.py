@@ -25,13 +25,63 @@ class _BadRequest(Exception):
         self.errors = errors
 
 
-def _page(request, rows, per_page: int, param: str = "page", count: int | None = None):
-    """The requested page of `rows` (its number in `param`; `count` if already known). A
-    malformed page number is a _BadRequest; a page past the end is a 404."""
+class _UncountedPaginator(Paginator):
+    """The pages of a list of more than `more_than` rows, which are not counted (a broad search:
+    counting every match would take longer than a page may, as Datasette's counts have a time
+    limit): each page fetches one row more than it shows, to know whether another follows."""
+
+    def __init__(self, object_list, per_page, *, more_than: int):
+        super().__init__(object_list, per_page)
+        self.more_than = more_than
+
+    count = None
+    num_pages = None
+
+    def validate_number(self, number):
+        return int(number)  # a whole number of at least 1 (PageForm checked it)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        return _UncountedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+class _UncountedPage(Page):
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+    def start_index(self):
+        return (self.number - 1) * self.paginator.per_page + 1 if self.object_list else 0
+
+    def end_index(self):
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+def _page(
+    request,
+    rows,
+    per_page: int,
+    param: str = "page",
+    count: int | None = None,
+    more_than: int | None = None,
+):
+    """The requested page of `rows` (its number in `param`; `count` if already known, or that
+    there are `more_than` so many, not counted). A malformed page number is a _BadRequest; a
+    page past the end is a 404."""
     form = PageForm(request.GET, param=param)
     if not form.is_valid():
         raise _BadRequest(form.errors)
-    paginator = Paginator(rows, per_page)
+    if more_than is not None:
+        paginator = _UncountedPaginator(rows, per_page, more_than=more_than)
+    else:
+        paginator = Paginator(rows, per_page)
     if count is not None:
         paginator.count = count  # a cached property: no COUNT query
     try:
@@ -112,6 +162,7 @@ def _list(
     name,
     extra_json=None,
     count=None,
+    more_than=None,
     evaluate=None,
     keyset=None,
 ):
@@ -122,7 +173,7 @@ def _list(
         if "cursor" in request.GET:
             page = _page_after(request, rows, per_page, keyset, count=count)
         else:
-            page = _page(request, rows, per_page, count=count)
+            page = _page(request, rows, per_page, count=count, more_than=more_than)
         if evaluate:
             evaluate(page)
     except _BadRequest as bad:
@@ -159,9 +210,9 @@ def claim_list(request, fmt="html"):
         return render(
             request, "claims/list.html", {**context, "errors": filterset.errors}, status=400
         )
-    count = None
+    count = more_than = None
     if fmt != "csv":
-        context["facets"], count = _facets(filterset)
+        context["facets"], count, more_than = _facets(filterset)
     data = filterset.form.cleaned_data
     ranked = bool(data.get("q")) and not data.get("ordering")
     rows = selectors.claims_for_list(filterset.qs)
@@ -188,17 +239,28 @@ def claim_list(request, fmt="html"):
             "facets": twins.facets(request, context["facets"]),
         },
         count=count,
+        more_than=more_than,
         evaluate=evaluate,
         keyset=None if ranked else ClaimFilter.KEYSETS.get(data.get("ordering") or ""),
     )
 
 
-def _facets(filterset) -> tuple[list[selectors.Facet], int | None]:
-    """The facets of the filtered claims, the values chosen marked; and how many claims there
-    are (the claims of each status add up to all of them), if the status facet was counted."""
+def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
+    """The facets of the filtered claims, the values chosen marked; how many claims there are
+    (the claims of each status add up to all of them), if the status facet was counted; and,
+    for a search that matches more than settings.RANK_MAX_MATCHES claims, that number: such a
+    list is neither counted nor faceted (it takes longer than a page may), only paged."""
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
-    facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
+    more_than = None
+    if data.get("q"):
+        limit = settings.RANK_MAX_MATCHES
+        if selectors.claims_count_up_to(filterset.qs, limit) is None:
+            more_than = limit
+    if more_than is None:
+        facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
+    else:
+        facets = selectors.claims_facets_uncounted()
     status = facets[0]
     total = None if status.timed_out else sum(value.count for value in status.values)
     for facet in facets:
@@ -215,7 +277,7 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None]:
             listed = [selectors.FacetValue(value, label, total)]
             facet.values.insert(0, listed[0])
         listed[0].selected = True
-    return facets, total
+    return facets, total, more_than
 
 
 def actor_list(request, fmt="html"):

@@ -52,10 +52,10 @@ class Migration(migrations.Migration):
                         to="claims_app.claim",
                     ),
                 ),
-                ("match", claims_app.models._FullTextField(db_column="claims_app_claim_fts")),
+                ("match", claims_app.models._FullTextField(db_column="claims_app_search_index")),
                 ("rank", models.FloatField()),
             ],
-            options={"db_table": "claims_app_claim_fts", "managed": False},
+            options={"db_table": "claims_app_search_index", "managed": False},
         ),
         migrations.RunPython(forwards, backwards),
     ]

@@ -95,7 +95,7 @@ def test_refreshing_every_claim_at_once_gives_the_same_vectors():
     assert dict(Claim.objects.values_list("pk", "search_vector")) == one_by_one
 
 
-def test_a_search_too_broad_to_rank_comes_newest_first_and_says_so(client, settings):
+def test_a_search_too_broad_to_rank_or_count_comes_newest_first_and_says_so(client, settings):
     settings.RANK_MAX_MATCHES = 1
     from datetime import UTC, datetime
 
@@ -103,14 +103,35 @@ def test_a_search_too_broad_to_rank_comes_newest_first_and_says_so(client, setti
     newer = ClaimFactory(text="Camps once.", published_at=datetime(2024, 1, 1, tzinfo=UTC))
     twin = client.get("/claims.json?q=camps").json()
     assert twin["ranked"] is False
+    assert twin["count"] is None and twin["count_more_than"] == 1
     assert [c["slug"] for c in twin["results"]] == [newer.slug, older.slug]
-    assert (
-        "Too many to rank by relevance quickly" in client.get("/claims/?q=camps").content.decode()
-    )
+    status = next(f for f in twin["facets"] if f["param"] == "status")
+    assert [v["value"] for v in status["values"]] == ["undisputed", "disputed", "retracted"]
+    page = client.get("/claims/?q=camps").content.decode()
+    assert "More than 1 claims matching “camps”" in page
+    assert "Too many to count or rank by relevance quickly" in page
     settings.RANK_MAX_MATCHES = 5000
     cache.clear()  # a new setting comes with a restart; here, the pages are still cached
-    assert client.get("/claims.json?q=camps").json()["ranked"] is True
+    twin = client.get("/claims.json?q=camps").json()
+    assert twin["ranked"] is True and twin["count"] == 2 and "count_more_than" not in twin
     assert _slugs(client, "q=camps") == [older.slug, newer.slug]  # more of the word ranks first
+
+
+def test_a_broad_search_pages_without_a_count(client, settings):
+    settings.RANK_MAX_MATCHES = 2
+    settings.CLAIMS_PAGE_SIZE = 2
+    claims = [ClaimFactory(text=f"Camps, number {n}.") for n in range(5)]
+    newest_first = [c.slug for c in sorted(claims, key=lambda c: (c.published_at, c.pk))][::-1]
+    seen, url = [], "/claims.json?q=camps"
+    while url:
+        twin = client.get(url).json()
+        assert twin["count"] is None
+        seen += [c["slug"] for c in twin["results"]]
+        url = twin["next"]
+    assert seen == newest_first
+    assert client.get("/claims.json?q=camps&page=4").status_code == 404
+    page = client.get("/claims/?q=camps&page=2").content.decode()
+    assert "Page 2</span>" in page and 'rel="next"' in page and 'rel="prev"' in page
 
 
 # What each query finds in the seed, the same on both databases (CI runs this on each).
