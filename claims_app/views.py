@@ -252,13 +252,13 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     list is neither counted nor faceted (it takes longer than a page may), only paged."""
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
-    more_than = None
+    more_than = statuses = None
     if data.get("q"):
-        limit = settings.RANK_MAX_MATCHES
-        if selectors.claims_count_up_to(filterset.qs, limit) is None:
-            more_than = limit
+        statuses = selectors.claims_statuses_up_to(filterset.qs, settings.RANK_MAX_MATCHES)
+        if statuses is None:
+            more_than = settings.RANK_MAX_MATCHES
     if more_than is None:
-        facets = selectors.claims_facets(filterset.qs, narrowed=narrowed)
+        facets = selectors.claims_facets(filterset.qs, narrowed=narrowed, statuses=statuses)
     else:
         facets = selectors.claims_facets_uncounted()
     status = facets[0]
