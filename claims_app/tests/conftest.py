@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connections
-from django.test import Client
+from django.test import Client, override_settings
 
 from claims_app.derived import derived_stale
 
@@ -29,6 +29,14 @@ def disputed_claim(db):
         note="Asks how it was counted.",
     )
     return claim
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Passwords hashed with a fast hasher: the production one (PBKDF2) spends a deliberate
+    third of a second of CPU on each user made and each login, which no test is about."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
