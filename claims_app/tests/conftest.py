@@ -32,10 +32,17 @@ def disputed_claim(db):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def fast_password_hashing():
-    """Passwords hashed with a fast hasher: the production one (PBKDF2) spends a deliberate
-    third of a second of CPU on each user made and each login, which no test is about."""
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+def settings_for_tests():
+    """Two settings made for a production server, not for tests on a busy machine:
+    - passwords hashed with a fast hasher: PBKDF2 spends a deliberate third of a second of CPU
+      on each user made and each login, which no test is about;
+    - no facet cut short by its time limit (20 ms, for a loaded production server), which a CI
+      machine running tests in parallel can reach: a page would show "too many to count" where
+      a test counts. The tests of that limit make it pass on purpose."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        FACET_TIME_LIMIT_MS=60_000,
+    ):
         yield
 
 
@@ -65,7 +72,7 @@ def derived_columns_stay_true(request):
 
 
 @pytest.fixture
-def open_browser(transactional_db, live_server, monkeypatch, settings):
+def open_browser(transactional_db, live_server, monkeypatch):
     """`open_browser(**context options)` → a new page of Debian's Chromium, driven by
     Playwright, on the live test server (skips outside CI when Chromium is absent). Each page
     fails its test on a script error or a Content-Security-Policy violation.
@@ -95,9 +102,6 @@ def open_browser(transactional_db, live_server, monkeypatch, settings):
         return page
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the browser stops
-    # The facets' time limit is for a loaded production server; a busy CI machine could reach
-    # it and show "too many to count" where the journeys expect a facet to click.
-    settings.FACET_TIME_LIMIT_MS = 60_000
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)
