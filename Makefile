@@ -45,10 +45,11 @@ node_modules/.installed: package.json package-lock.json
 # Tests run with debug off, as in production; they need a key but never a real one. They run in
 # TEST_WORKERS processes (pytest-xdist; each has its own test database; 0: in this process
 # alone), a test group marked xdist_group kept on one worker. PYTEST_ARGS picks tests (-k …).
+# The slowest 15 are named at the end: where the suite's time goes.
 TEST_WORKERS ?= 4
 test: $(VENV)/.installed node_modules/.installed
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest \
-	  -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	  -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
