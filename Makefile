@@ -46,7 +46,7 @@ node_modules/.installed: package.json package-lock.json
 # TEST_WORKERS processes (pytest-xdist; each has its own test database; 0: in this process
 # alone), a test group marked xdist_group kept on one worker. PYTEST_ARGS picks tests (-k …).
 # The slowest 15 are named at the end: where the suite's time goes.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed node_modules/.installed
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest \
 	  -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
