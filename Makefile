@@ -42,9 +42,14 @@ node_modules/.installed: package.json package-lock.json
 	elif [ -n "$$CI" ]; then exit 1; \
 	else echo "npm ci failed (offline?): the accessibility and markup tests will skip."; fi
 
-# Tests run with debug off, as in production; they need a key but never a real one.
+# Tests run with debug off, as in production; they need a key but never a real one. They run in
+# TEST_WORKERS processes (pytest-xdist; each has its own test database; 0: in this process
+# alone), a test group marked xdist_group kept on one worker. PYTEST_ARGS picks tests (-k …).
+# The slowest 15 are named at the end: where the suite's time goes.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed node_modules/.installed
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret} $(PY) -m pytest \
+	  -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # Benchmarks run on PostgreSQL unless DATABASE_URL says otherwise, in a throwaway database; the
 # page benchmark on SQLite and on PostgreSQL (DATABASE_URL's if it is one), side by side; then

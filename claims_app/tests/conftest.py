@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connections
-from django.test import Client
+from django.test import Client, override_settings
 
 from claims_app.derived import derived_stale
 from claims_app.search import search_stale
@@ -32,6 +32,21 @@ def disputed_claim(db):
     return claim
 
 
+@pytest.fixture(autouse=True, scope="session")
+def settings_for_tests():
+    """Two settings made for a production server, not for tests on a busy machine:
+    - passwords hashed with a fast hasher: PBKDF2 spends a deliberate third of a second of CPU
+      on each user made and each login, which no test is about;
+    - no facet cut short by its time limit (20 ms, for a loaded production server), which a CI
+      machine running tests in parallel can reach: a page would show "too many to count" where
+      a test counts. The tests of that limit make it pass on purpose."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        FACET_TIME_LIMIT_MS=60_000,
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_page_cache():
     """Each test starts with no cached pages: its database is its own, the cache is not."""
@@ -60,7 +75,7 @@ def derived_columns_stay_true(request):
 
 
 @pytest.fixture
-def open_browser(transactional_db, live_server, monkeypatch, settings):
+def open_browser(transactional_db, live_server, monkeypatch):
     """`open_browser(**context options)` → a new page of Debian's Chromium, driven by
     Playwright, on the live test server (skips outside CI when Chromium is absent). Each page
     fails its test on a script error or a Content-Security-Policy violation.
@@ -90,9 +105,6 @@ def open_browser(transactional_db, live_server, monkeypatch, settings):
         return page
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the browser stops
-    # The facets' time limit is for a loaded production server; a busy CI machine could reach
-    # it and show "too many to count" where the journeys expect a facet to click.
-    settings.FACET_TIME_LIMIT_MS = 60_000
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)

@@ -23,6 +23,10 @@ slow_clients = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(slow_clients)
 
 
+# On one worker: the server the module shares starts once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("production-server")
+
+
 @pytest.fixture(scope="module")
 def server(django_db_setup, tmp_path_factory):
     with serving.production_server(tmp_path_factory.mktemp("serve")) as server:
