@@ -762,20 +762,11 @@ def _number_display(value) -> str:
 
 
 class RefreshesClaimSearch(models.Model):
-    """A statement or dispute: its actor, quote and note are words its claim is found by."""
+    """A statement or dispute: its actor, quote and note are words its claim is found by (kept
+    by `_citation_changed` on every save and delete, a queryset's delete included)."""
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        search.claims_search_refresh(claim_ids=[self.claim_id])
-
-    def delete(self, *args, **kwargs):
-        claim_id = self.claim_id
-        result = super().delete(*args, **kwargs)
-        search.claims_search_refresh(claim_ids=[claim_id])
-        return result
 
 
 class PublicThroughClaimQuerySet(models.QuerySet):
@@ -893,6 +884,9 @@ def _citation_changed(sender, instance, raw=False, **kwargs):
         source_ids=[source for _, _, source in refs],
         reach=False,
     )
+    # PostgreSQL's search vector (SQLite's triggers have done it): a signal, not delete(), so
+    # that a queryset's delete, which calls no delete() of each row, is followed too.
+    search.claims_search_refresh(claim_ids={claim for claim, _, _ in refs})
 
 
 @receiver(post_save, sender=Claim)

@@ -320,3 +320,11 @@ def test_a_stale_index_is_named_by_the_check():
     assert f"Claim #{claim.pk}: word 'prison' missing" in stale
     assert search.sqlite_install() is True  # the triggers back, the index made afresh
     assert search.search_stale() == []
+
+
+def test_words_of_a_statement_deleted_by_a_queryset_no_longer_find_its_claim(client):
+    claim = ClaimFactory(text="A figure.")
+    StatementFactory(claim=claim, actor=ActorFactory(name="Zealous Witness"))
+    assert _fresh_slugs(client, "q=zealous") == [claim.slug]
+    Statement.objects.filter(claim=claim).delete()  # no Statement.delete() is called
+    assert _fresh_slugs(client, "q=zealous") == []
