@@ -534,11 +534,12 @@ def claims_ranked(queryset: QuerySet, q: str) -> QuerySet:
     match = _match(q)
     if match is None:  # only words it must not have: no relevance to rank by
         return queryset.order_by("-published_at", "-pk")
-    # Joined to the index, which ranks the matches in one pass; FTS5's `rank` is bm25 with the
-    # columns' weights (sqlite_install), lower is better.
+    # Joined to the index, which ranks the matches in one pass: bm25 with the columns' weights,
+    # lower is better. Called by name: FTS5's `rank` column, configured to the same call
+    # (sqlite_install), takes five times as long (10 ms against 1.6 for 1,749 matches).
     return (
         queryset.filter(search_index__match=match)
-        .annotate(search_rank=-F("search_index__rank"))
+        .annotate(search_rank=RawSQL(f"-bm25({FTS}, {_WEIGHTS})", ()))
         .order_by("-search_rank", "-pk")
     )
 
@@ -587,6 +588,8 @@ def headlines(claims: list, q: str) -> None:
 def _bigrams_undone(marked: str) -> str:
     """A marked text of `cjk_bigrams` back as the original text, each character marked if any
     bigram it is in was: "정치\x1f\x02치범\x03\x1f범수" -> "정\x02치범\x03수"."""
+    if _JOIN not in marked:  # no CJK run of three characters or more: nothing to undo
+        return marked
     chars: list[list] = []  # [character, marked]
     marking = False
     i = 0
