@@ -29,7 +29,9 @@ def throwaway_database(name: str = "bench_claims"):
     connection.settings_dict["TEST"]["NAME"] = (
         f"/tmp/{name}.sqlite3" if connection.vendor == "sqlite" else name
     )
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=KEEP)
+    connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, keepdb=KEEP, serialize=False  # no test rolls back to it
+    )
     try:
         yield connection
     finally:
