@@ -15,7 +15,9 @@ fraction of NULLs in its statistics and reads its foreign key's index.
 And the counts of what is public (the home page, the sitemap index, the sources list): SQLite
 reads a count from an index only if the index holds every column the query names, the column
 tested included, else it reads the whole table (60 ms for the sources, whose rows are large;
-35 ms for the claims). Each of these is the smallest index that holds them.
+35 ms for the claims). Each of these is the smallest index that holds them; the claims' by
+status carries their first date, so that the status facet (the list's count) of the claims since
+or until a date is read from it alone (56 ms, 3 now).
 """
 
 from django.db import migrations
@@ -31,6 +33,8 @@ SQLITE_INDEXES = {
     "(published, dispute_count) WHERE published",
     "source_public": "CREATE INDEX source_public ON claims_app_source "
     "(passage_count) WHERE passage_count > 0",
+    "claim_status_date": "CREATE INDEX claim_status_date ON claims_app_claim "
+    "(status, first_date, published) WHERE published",
     "actor_public": "CREATE INDEX actor_public ON claims_app_actor (is_public) WHERE is_public",
 }
 
