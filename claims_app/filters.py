@@ -10,7 +10,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from . import search, selectors
 from .cursors import Keyset
@@ -57,12 +57,18 @@ class _SlugChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# An actor's claims are a list of ids ("id IN (SELECT claim_id ...)"), read from the index of
+# that actor's statements or disputes, not an EXISTS tested against every claim in turn:
+# PostgreSQL plans the two alike (a semi-join), but SQLite runs EXISTS as written, a probe a
+# claim (56 ms to count the 14 claims an actor made, at 100,000 claims; 0.2 ms as a list). A
+# topic holds a twelfth of the record: there EXISTS along the newest-first index finds a page
+# sooner than sorting the whole list, and made_by with topic reads the actor's short list first.
 def _stated_by(actor):
-    return Exists(Statement.objects.filter(claim=OuterRef("pk"), actor=actor))
+    return Q(pk__in=Statement.objects.filter(actor=actor).values("claim_id"))
 
 
 def _disputed_by(actor):
-    return Exists(Dispute.objects.filter(claim=OuterRef("pk"), actor=actor))
+    return Q(pk__in=Dispute.objects.filter(actor=actor).values("claim_id"))
 
 
 class ClaimFilter(django_filters.FilterSet):

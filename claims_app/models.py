@@ -631,8 +631,8 @@ class Claim(Timestamped, Slugged):
         permissions = [("publish_claim", "Can publish and unpublish claims")]
         # The public orderings and filters, each served by an index of published claims (ties
         # broken by id: a claim's text may be too long for an index entry). The two orders by
-        # date (undated last; carrying the status) are PostgreSQL-only indexes, which SQLite
-        # cannot make: see migration 0006.
+        # date (undated last; carrying the status) are each database's own indexes, written in
+        # SQL: PostgreSQL's in migration 0006 (NULLS LAST, INCLUDE), SQLite's in 0011.
         indexes = [
             models.Index(
                 F("published_at").desc(),
