@@ -346,6 +346,10 @@ def _triggers() -> dict[str, str]:
         _citing_passage("new.id"),
         when="old.quote IS NOT new.quote",
     )
+    # A cited passage or actor is never deleted (PROTECT), except where foreign keys are not
+    # checked (Django's flush deletes table by table): its claims' words go with it all the same.
+    pair("passage_delete", "claims_app_passage", "DELETE", _citing_passage("old.id"))
+    pair("actor_delete", "claims_app_actor", "DELETE", _citing_actor("old.id"))
     return triggers
 
 
