@@ -328,4 +328,3 @@ def test_words_of_a_statement_deleted_by_a_queryset_no_longer_find_its_claim(cli
     assert _fresh_slugs(client, "q=zealous") == [claim.slug]
     Statement.objects.filter(claim=claim).delete()  # no Statement.delete() is called
     assert _fresh_slugs(client, "q=zealous") == []
-
