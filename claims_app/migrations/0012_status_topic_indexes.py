@@ -28,6 +28,6 @@ def postgres_indexes_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims_app", "0010_name_trigram_indexes")]
+    dependencies = [("claims_app", "0011_sqlite_indexes")]
 
     operations = [migrations.RunPython(postgres_indexes, postgres_indexes_drop)]
