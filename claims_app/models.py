@@ -642,6 +642,15 @@ class Claim(Timestamped, Slugged):
             ),
             models.Index("dispute_count", "id", name="claim_disputes", condition=Q(published=True)),
             models.Index("status", name="claim_status", condition=Q(published=True)),
+            # A status chosen, newest first: 25 entries read, not every claim of the status
+            # sorted (SQLite: 28 ms for 47,500 disputed claims, then 0.1).
+            models.Index(
+                "status",
+                F("published_at").desc(),
+                F("id").desc(),
+                name="claim_status_newest",
+                condition=Q(published=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
