@@ -422,6 +422,8 @@ def claims_facets(
             # (its values add up to it), which the page needs in any case.
             rows = count()
             deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
+        elif sum(v.count or 0 for v in facets[0].values) > settings.FACET_MAX_CLAIMS:
+            rows = None  # too many claims: not tried (see settings.FACET_MAX_CLAIMS)
         else:
             rows = _within(deadline, *count)
         facet = Facet(param, title, timed_out=rows is None)

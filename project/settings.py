@@ -227,6 +227,7 @@ LOGGING = {
     },
 }
 
+
 def _cache(url: str) -> dict:
     """CACHE_URL: unset or locmem:// (this process's memory), redis://host:port/db (shared by
     every process and server), or dummy:// (no caching)."""
@@ -249,11 +250,15 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 CLAIMS_PAGE_SIZE = 25
 # Actors, sources, and the claims on an actor's or a source's page.
 LIST_PAGE_SIZE = 50
-# All the facets of one claims list together (PostgreSQL): a facet that would take longer is
-# left uncounted, as Datasette does, rather than hold the page up.
+# All the facets of one claims list together: a facet that would take longer is left
+# uncounted, as Datasette does, rather than hold the page up.
 FACET_TIME_LIMIT_MS = int(os.environ.get("FACET_TIME_LIMIT_MS", "20"))
-# A search's matches are ranked by relevance (PostgreSQL) up to this many; past it, ranking
-# them all would take longer than a page may, and they come newest first.
+# A list of more claims than this is not faceted beyond its statuses: counting its topics,
+# actors and sources would spend the whole time limit and give up (and whether it did would
+# depend on how busy the server is).
+FACET_MAX_CLAIMS = int(os.environ.get("FACET_MAX_CLAIMS", "5000"))
+# A search's matches are ranked by relevance up to this many; past it, ranking (or counting)
+# them all would take longer than a page may, and they come newest first, not counted.
 RANK_MAX_MATCHES = int(os.environ.get("RANK_MAX_MATCHES", "5000"))
 # The domain name in the Atom feeds' entry ids (tag URIs): set it to the site's public domain,
 # so that an entry keeps its id whatever name the site is reached by. Unset: the request's.

@@ -6,6 +6,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from claims_app import selectors
@@ -338,3 +339,16 @@ def test_a_chosen_status_with_no_claims_is_still_a_facet_to_remove(client):
         }
     ]
     assert "retracted" in client.get("/claims/?status=retracted").content.decode()
+
+
+def test_a_list_of_more_claims_than_facets_count_shows_its_statuses_only(client, record, settings):
+    settings.FACET_MAX_CLAIMS = 1  # the record's camps topic has 2 published claims
+    facets = client.get("/claims.json?topic=camps").json()["facets"]
+    status = next(f for f in facets if f["param"] == "status")
+    assert [(v["value"], v["count"]) for v in status["values"]] == [("disputed", 2)]
+    others = [f for f in facets if f["param"] != "status"]
+    assert others and all(f["timed_out"] for f in others)
+    settings.FACET_MAX_CLAIMS = 2
+    cache.clear()
+    facets = client.get("/claims.json?topic=camps").json()["facets"]
+    assert not any(f["timed_out"] for f in facets)
