@@ -256,7 +256,7 @@ FACET_TIME_LIMIT_MS = int(os.environ.get("FACET_TIME_LIMIT_MS", "20"))
 # A list of more claims than this is not faceted beyond its statuses: counting its topics,
 # actors and sources would spend the whole time limit and give up (and whether it did would
 # depend on how busy the server is).
-FACET_MAX_CLAIMS = int(os.environ.get("FACET_MAX_CLAIMS", "5000"))
+FACET_MAX_CLAIMS = int(os.environ.get("FACET_MAX_CLAIMS", "2000"))
 # A search's matches are ranked by relevance up to this many; past it, ranking (or counting)
 # them all would take longer than a page may, and they come newest first, not counted.
 RANK_MAX_MATCHES = int(os.environ.get("RANK_MAX_MATCHES", "5000"))
