@@ -737,8 +737,7 @@ _FullTextField.register_lookup(_FullTextMatch)
 class ClaimSearchIndex(models.Model):
     """SQLite's full-text index of claims (an FTS5 table that search.py makes and keeps; none on
     PostgreSQL, which keeps `Claim.search_vector`), joined to the claims it finds:
-    `Claim.objects.filter(search_index__match=…)`, ordered by `search_index__rank` (bm25 with
-    the columns' weights, lower is better)."""
+    `Claim.objects.filter(search_index__match=…)` (search.claims_ranked ranks them by bm25)."""
 
     claim = models.OneToOneField(
         Claim,
@@ -749,7 +748,6 @@ class ClaimSearchIndex(models.Model):
         related_name="search_index",
     )
     match = _FullTextField(db_column=search.FTS)
-    rank = models.FloatField()
 
     class Meta:
         managed = False

@@ -53,7 +53,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("match", claims_app.models._FullTextField(db_column="claims_app_search_index")),
-                ("rank", models.FloatField()),
             ],
             options={"db_table": "claims_app_search_index", "managed": False},
         ),
