@@ -491,7 +491,10 @@ _MATCHING = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s"
 
 def _match(q: str) -> str | None:
     """`q` as one FTS5 query, if it has words a claim must have."""
-    positive, negative = fts_query(q)
+    return _match_of(*fts_query(q))
+
+
+def _match_of(positive: str | None, negative: str | None) -> str | None:
     if positive is None:
         return None
     return f"({positive}) NOT ({negative})" if negative else positive
@@ -507,7 +510,7 @@ def claims_search(queryset: QuerySet, q: str) -> QuerySet:
         return queryset.none()
     if positive is None:  # only words it must not have
         return queryset.exclude(pk__in=RawSQL(_MATCHING, [negative]))
-    match = _match(q)
+    match = _match_of(positive, negative)
     found = RawSQL(_MATCHING, [match])
     with connection.cursor() as cursor:  # from the index alone: drafts too, a guide
         cursor.execute(f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [match])

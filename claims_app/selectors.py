@@ -377,20 +377,9 @@ def claims_statuses_up_to(claims: QuerySet[Claim], limit: int) -> dict[str, int]
 def claims_facets_uncounted() -> list[Facet]:
     """The facets of a list too long to count: every status to narrow it by, without a count;
     the others to be seen once it is narrower."""
-    status = Facet("status", "Status", timed_out=True)
-    status.values = [FacetValue(value, label, None) for value, label in ClaimStatus.choices]
-    return [
-        status,
-        *(
-            Facet(param, title, timed_out=True)
-            for param, title in (
-                ("topic", "Topic"),
-                ("made_by", "Made by"),
-                ("disputed_by", "Disputed by"),
-                ("source", "Source"),
-            )
-        ),
-    ]
+    facets = [Facet(param, title, timed_out=True) for param, title, _ in _stored_counters()]
+    facets[0].values = [FacetValue(value, label, None) for value, label in ClaimStatus.choices]
+    return facets
 
 
 def claims_facets(

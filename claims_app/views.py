@@ -64,6 +64,13 @@ class _UncountedPage(Page):
         return (self.number - 1) * self.paginator.per_page + len(self.object_list)
 
 
+def _paginator(rows, per_page: int, count: int | None) -> Paginator:
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # a cached property: no COUNT query
+    return paginator
+
+
 def _page(
     request,
     rows,
@@ -81,9 +88,7 @@ def _page(
     if more_than is not None:
         paginator = _UncountedPaginator(rows, per_page, more_than=more_than)
     else:
-        paginator = Paginator(rows, per_page)
-    if count is not None:
-        paginator.count = count  # a cached property: no COUNT query
+        paginator = _paginator(rows, per_page, count)
     try:
         return paginator.page(form.cleaned_data[param] or 1)
     except EmptyPage:
@@ -112,9 +117,7 @@ def _page_after(request, rows, per_page: int, keyset, count: int | None = None):
         raise _BadRequest({"cursor": [str(error)]}) from None
     if form.cleaned_data["page"] not in (None, number):
         raise _BadRequest({"cursor": [f"This cursor opens page {number}, not another."]})
-    paginator = Paginator(rows, per_page)
-    if count is not None:
-        paginator.count = count
+    paginator = _paginator(rows, per_page, count)
     if number > paginator.num_pages:
         raise _NoSuchPage("There is no such page.")
     return Page(list(after[:per_page]), number, paginator)
