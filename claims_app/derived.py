@@ -2,7 +2,7 @@
 list of 100,000 claims need not work them out for every row on every request.
 
 - a claim's `status`, `dispute_count` and `first_date` (+ precision), from its statements and
-  disputes;
+  disputes; its `facet_keys`, from those and its topics;
 - a passage's `is_public` (a published claim's statement or dispute cites it);
 - a source's `passage_count` (passages that published claims cite) and `claim_count` (published
   claims citing it); it is public when it has a public passage;
@@ -39,6 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import caching
@@ -85,7 +86,7 @@ def claim_values(apps=None) -> dict:
         .order_by(F("stated").asc(nulls_last=True), "pk")
     )
     disputed = Exists(m.Dispute.objects.filter(claim=OuterRef("pk")))
-    return {
+    values = {
         "status": Case(
             When(Exists(retraction), then=Value(ClaimStatus.RETRACTED.value)),
             When(disputed, then=Value(ClaimStatus.DISPUTED.value)),
@@ -98,6 +99,31 @@ def claim_values(apps=None) -> dict:
             Subquery(first_stated.values("stated_precision")[:1]), Value("day")
         ),
     }
+    # An earlier migration's historical Claim has no facet keys yet (0014 adds them).
+    if any(f.name == "facet_keys" for f in m.Claim._meta.get_fields()):
+        values["facet_keys"] = RawSQL(_facet_keys_sql(m), (), output_field=CharField())
+    return values
+
+
+def _facet_keys_sql(m) -> str:
+    """A claim's facet keys (models.Claim.facet_keys) in SQL, sorted, over the claim row being
+    updated or read (its table unaliased)."""
+    claim = f'"{m.Claim._meta.db_table}"."id"'
+    topics = m.Claim.topics.through._meta.db_table
+    passage = m.Passage._meta.db_table
+    statement, dispute = m.Statement._meta.db_table, m.Dispute._meta.db_table
+    keys = f"""
+        SELECT 't' || topic_id AS k FROM {topics} WHERE claim_id = {claim}
+        UNION SELECT 'm' || actor_id FROM {statement} WHERE claim_id = {claim}
+        UNION SELECT 'd' || actor_id FROM {dispute} WHERE claim_id = {claim}
+        UNION SELECT 's' || p.source_id FROM {statement} s
+            JOIN {passage} p ON p.id = s.passage_id WHERE s.claim_id = {claim}
+        UNION SELECT 's' || p.source_id FROM {dispute} d
+            JOIN {passage} p ON p.id = d.passage_id WHERE d.claim_id = {claim}"""
+    if connection.vendor == "postgresql":
+        return f"COALESCE((SELECT string_agg(k, ' ' ORDER BY k) FROM ({keys}) keys), '')"
+    # SQLite's group_concat takes its rows in the order its subquery gives them.
+    return f"COALESCE((SELECT group_concat(k, ' ') FROM (SELECT k FROM ({keys}) ORDER BY k)), '')"
 
 
 def passage_values(apps=None) -> dict:

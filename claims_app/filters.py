@@ -63,6 +63,10 @@ class _SlugChoiceFilter(django_filters.ModelChoiceFilter):
 # claim (56 ms to count the 14 claims an actor made, at 100,000 claims; 0.2 ms as a list). A
 # topic holds a twelfth of the record: there EXISTS along the newest-first index finds a page
 # sooner than sorting the whole list, and made_by with topic reads the actor's short list first.
+# The pages of a broad search that are "near the start" (search.claims_search).
+NEAR_START_PAGES = 3
+
+
 def _stated_by(actor):
     return Q(pk__in=Statement.objects.filter(actor=actor).values("claim_id"))
 
@@ -117,6 +121,8 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields: list[str] = []
 
+    index_matches: int | None = None  # a search's matches in SQLite's index (filter_search)
+
     def filter_related(self, queryset, name, value):
         if name == "made_by":
             return queryset.filter(_stated_by(value))
@@ -135,7 +141,12 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         # Ranked best first unless an ordering was asked for: when a page is fetched
         # (selectors.claims_page_fetch), since whether it can be depends on how many match.
-        return search.claims_search(queryset, value)
+        page = self.data.get("page") or "1"
+        near_start = "cursor" in self.data or (page.isdigit() and int(page) <= NEAR_START_PAGES)
+        self.index_matches = search.index_matches(value)
+        return search.claims_search(
+            queryset, value, near_start=near_start, matches=self.index_matches
+        )
 
     def filter_ordering(self, queryset, name, value):
         order = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -358,6 +359,16 @@ class Facet:
     timed_out: bool = False  # too many claims to count in the time a page may take
 
 
+# The claims list's facets: its parameter, and its title.
+FACETS = [
+    ("status", "Status"),
+    ("topic", "Topic"),
+    ("made_by", "Made by"),
+    ("disputed_by", "Disputed by"),
+    ("source", "Source"),
+]
+
+
 def claims_statuses_up_to(claims: QuerySet[Claim], limit: int) -> dict[str, int] | None:
     """How many of `claims` have each status, if they are at most `limit` in all; else None,
     found without counting past `limit` (a broad search stops there). One query."""
@@ -377,9 +388,20 @@ def claims_statuses_up_to(claims: QuerySet[Claim], limit: int) -> dict[str, int]
 def claims_facets_uncounted() -> list[Facet]:
     """The facets of a list too long to count: every status to narrow it by, without a count;
     the others to be seen once it is narrower."""
-    facets = [Facet(param, title, timed_out=True) for param, title, _ in _stored_counters()]
+    facets = [Facet(param, title, timed_out=True) for param, title in FACETS]
     facets[0].values = [FacetValue(value, label, None) for value, label in ClaimStatus.choices]
     return facets
+
+
+def claims_facet_keys(claims: QuerySet[Claim], *, deadline: float) -> list[str | None] | None:
+    """The facet keys (Claim.facet_keys) of each of `claims`, read by `deadline` (None if not:
+    see _within). One query."""
+    try:
+        sql, params = claims.order_by().values_list("facet_keys").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    rows = _within(deadline, sql, params)
+    return None if rows is None else [keys for (keys,) in rows]
 
 
 def claims_facets(
@@ -390,45 +412,82 @@ def claims_facets(
     FACET_SIZE).
 
     Not `narrowed` (every public claim), the counts stored on each topic, actor and source give
-    the figures at once. Narrowed, they are counted over the claims that match; the facets after
-    the status facet (which is the list's count, needed anyway) share
-    settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit), and a facet that
-    would take longer is marked `timed_out` rather than holding the page up. `statuses`: the
-    counts of each status, if known already.
+    the figures at once. Narrowed, the status facet is counted first (it is the list's count,
+    needed anyway; `statuses` if known already); the others, for a list of at most
+    settings.FACET_MAX_CLAIMS claims, from the facet keys of its claims, read in
+    settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit): a facet that would
+    take longer is marked `timed_out` rather than holding the page up.
     """
-    try:
-        ids_sql, params = claims.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        ids_sql, params = "SELECT NULL WHERE FALSE", ()
-    counters = _stored_counters() if not narrowed else _counters(claims, ids_sql, params)
-    facets = []
-    for param, title, count in counters:
-        if param == "status" and statuses is not None:
-            rows = list(statuses.items())
-            deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
-        elif param == "status" or not narrowed:
-            # Stored counts are read from indexes; and the status facet is the list's count
-            # (its values add up to it), which the page needs in any case.
-            rows = count()
-            deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
-        elif sum(v.count or 0 for v in facets[0].values) > settings.FACET_MAX_CLAIMS:
-            rows = None  # too many claims: not tried (see settings.FACET_MAX_CLAIMS)
-        else:
-            rows = _within(deadline, *count)
-        facet = Facet(param, title, timed_out=rows is None)
-        if param == "status" and rows is not None:
-            counts = dict(rows)
-            rows = [(v, label, counts[v]) for v, label in ClaimStatus.choices if counts.get(v)]
-        facet.values = [FacetValue(*row) for row in rows or ()]
-        facets.append(facet)
+    facets = [Facet(param, title) for param, title in FACETS]
+    if not narrowed:
+        for facet, count in zip(facets, _stored_counters(), strict=True):
+            facet.values = [FacetValue(*row) for row in count()]
+        return facets
+    if statuses is None:
+        statuses = dict(claims.order_by().values_list("status").annotate(n=Count("pk")))
+    deadline = time.monotonic() + settings.FACET_TIME_LIMIT_MS / 1000
+    facets[0].values = [
+        FacetValue(value, label, statuses[value])
+        for value, label in ClaimStatus.choices
+        if statuses.get(value)
+    ]
+    keys = None
+    if sum(statuses.values()) <= settings.FACET_MAX_CLAIMS:
+        keys = claims_facet_keys(claims, deadline=deadline)
+    if keys is None:  # too many claims (not tried: see settings.FACET_MAX_CLAIMS), or too slow
+        for facet in facets[1:]:
+            facet.timed_out = True
+        return facets
+    for facet, values in zip(facets[1:], _facet_values(keys), strict=True):
+        facet.values = values
     return facets
+
+
+def _facet_values(keys: list[str]) -> list[list[FacetValue]]:
+    """The topic, claimant, disputant and source facets' values, from the claims' facet keys:
+    each value's claims counted, the largest FACET_SIZE named (ties by name). One query for
+    each kind of value named."""
+    counts: dict[str, dict[int, int]] = {"t": {}, "m": {}, "d": {}, "s": {}}
+    for key, n in Counter(" ".join(filter(None, keys)).split()).items():
+        counts[key[0]][int(key[1:])] = n
+
+    def candidates(counted: dict[int, int]) -> list[int]:
+        # Those that may be among the largest once ties are broken by name.
+        if len(counted) <= FACET_SIZE:
+            return list(counted)
+        least = sorted(counted.values(), reverse=True)[FACET_SIZE - 1]
+        return [value for value, n in counted.items() if n >= least]
+
+    def named(queryset, label: str, *kinds: str) -> dict[int, tuple[str, str]]:
+        ids = {value for kind in kinds for value in candidates(counts[kind])}
+        if not ids:
+            return {}
+        rows = queryset.filter(pk__in=ids).order_by().values_list("pk", "slug", label)
+        return {pk: (slug, name) for pk, slug, name in rows}
+
+    names = {"t": named(topics_public(), "name", "t")}
+    names["m"] = names["d"] = named(actors_public(), "name", "m", "d")
+    names["s"] = named(Source.objects.public(), "title", "s")
+
+    def top(kind: str) -> list[FacetValue]:
+        rows = [
+            (names[kind][value][0], names[kind][value][1], n)
+            for value, n in counts[kind].items()
+            if value in names[kind]
+        ]
+        rows.sort(key=lambda row: (-row[2], row[1]))
+        return [FacetValue(*row) for row in rows[:FACET_SIZE]]
+
+    return [top(kind) for kind in ("t", "m", "d", "s")]
 
 
 def _stored_counters():
     def statuses():
         # One count per status, each read from the index of published claims' statuses.
         public = Claim.objects.public()
-        return [(value, public.filter(status=value).count()) for value in ClaimStatus.values]
+        labels = dict(ClaimStatus.choices)
+        counts = [(value, public.filter(status=value).count()) for value in ClaimStatus.values]
+        return [(value, labels[value], n) for value, n in counts if n]
 
     def top(queryset, count_field, label_field="name"):
         return lambda: list(
@@ -438,56 +497,11 @@ def _stored_counters():
         )
 
     return [
-        ("status", "Status", statuses),
-        ("topic", "Topic", top(topics_public(), "claim_count")),
-        ("made_by", "Made by", top(actors_public(), "made_count")),
-        ("disputed_by", "Disputed by", top(actors_public(), "disputed_count")),
-        ("source", "Source", top(Source.objects.public(), "claim_count", "title")),
-    ]
-
-
-def _counters(claims: QuerySet[Claim], ids_sql: str, params):
-    """Facet counts over `claims`, whose ids `ids_sql` selects: the status facet's a function,
-    the others' SQL and parameters. In SQL: each counts (claim, value) pairs once, by ids, and
-    names only the values shown."""
-    t = {
-        model.__name__: model._meta.db_table
-        for model in (Claim, Statement, Dispute, Passage, Source, Actor, Topic)
-    }
-    t["ClaimTopic"] = Claim.topics.through._meta.db_table
-
-    def run(sql, times=1):  # a facet's SQL and its parameters, for _within
-        return sql, [*params] * times + [FACET_SIZE]
-
-    def top(pairs: str, table: str, label: str) -> str:
-        return (
-            f"SELECT v.slug, v.{label}, counted.n FROM (SELECT value_id, count(*) AS n FROM "
-            f"({pairs}) pairs GROUP BY value_id) counted JOIN {table} v ON v.id = counted.value_id "
-            f"ORDER BY counted.n DESC, v.{label} LIMIT %s"
-        )
-
-    def actors(role: str) -> str:
-        return (
-            f"SELECT DISTINCT claim_id, actor_id AS value_id FROM {t[role]} "
-            f"WHERE claim_id IN ({ids_sql})"
-        )
-
-    cited = " UNION ".join(
-        f"SELECT c.claim_id, p.source_id AS value_id FROM {t[role]} c "
-        f"JOIN {t['Passage']} p ON p.id = c.passage_id WHERE c.claim_id IN ({ids_sql})"
-        for role in ("Statement", "Dispute")
-    )
-    topics = (
-        f"SELECT claim_id, topic_id AS value_id FROM {t['ClaimTopic']} "
-        f"WHERE claim_id IN ({ids_sql})"
-    )
-    statuses = claims.order_by().values_list("status").annotate(n=Count("pk"))
-    return [
-        ("status", "Status", lambda: list(statuses)),
-        ("topic", "Topic", run(top(topics, t["Topic"], "name"))),
-        ("made_by", "Made by", run(top(actors("Statement"), t["Actor"], "name"))),
-        ("disputed_by", "Disputed by", run(top(actors("Dispute"), t["Actor"], "name"))),
-        ("source", "Source", run(top(cited, t["Source"], "title"), times=2)),
+        statuses,
+        top(topics_public(), "claim_count"),
+        top(actors_public(), "made_count"),
+        top(actors_public(), "disputed_count"),
+        top(Source.objects.public(), "claim_count", "title"),
     ]
 
 

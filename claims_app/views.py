@@ -256,12 +256,22 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
     more_than = statuses = None
-    if data.get("q"):
-        statuses = selectors.claims_statuses_up_to(filterset.qs, settings.RANK_MAX_MATCHES)
+    searched_only = not any(
+        value not in (None, "") for name, value in data.items() if name not in ("q", "ordering")
+    )
+    claims = filterset.qs  # a search finds its matches in SQLite's index here (index_matches)
+    if (
+        data.get("q")
+        and searched_only
+        and search.claims_surely_more_than(filterset.index_matches, settings.RANK_MAX_MATCHES)
+    ):
+        more_than = settings.RANK_MAX_MATCHES
+    elif data.get("q"):
+        statuses = selectors.claims_statuses_up_to(claims, settings.RANK_MAX_MATCHES)
         if statuses is None:
             more_than = settings.RANK_MAX_MATCHES
     if more_than is None:
-        facets = selectors.claims_facets(filterset.qs, narrowed=narrowed, statuses=statuses)
+        facets = selectors.claims_facets(claims, narrowed=narrowed, statuses=statuses)
     else:
         facets = selectors.claims_facets_uncounted()
     status = facets[0]

@@ -27,30 +27,33 @@ def postgres_indexes_drop(apps, schema_editor):
 
 def fill(apps, schema_editor):
     # On this migration's own models, so that the derived columns start out right. If
-    # derived.py comes to read a field added later, move this fill to that field's migration.
+    # derived.py comes to read a field added later, move this fill to that field's migration,
+    # or leave the field out where the models lack it (as claim_values does facet_keys, which
+    # 0014 fills).
     derived.derived_refresh_all(apps=apps)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims_app', '0006_derived_columns'),
+        ("claims_app", "0006_derived_columns"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpassage',
-            name='is_public',
+            model_name="historicalpassage",
+            name="is_public",
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
-            model_name='passage',
-            name='is_public',
+            model_name="passage",
+            name="is_public",
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddIndex(
-            model_name='passage',
-            index=models.Index(condition=models.Q(('is_public', True)), fields=['id'], name='passage_public'),
+            model_name="passage",
+            index=models.Index(
+                condition=models.Q(("is_public", True)), fields=["id"], name="passage_public"
+            ),
         ),
         migrations.RunPython(postgres_indexes, postgres_indexes_drop),
         migrations.RunPython(fill, migrations.RunPython.noop),

@@ -274,7 +274,7 @@ def test_facets_past_their_time_on_sqlite_say_so_and_the_list_is_whole(
     client, record, monkeypatch, settings
 ):
     # A clock that moves 10 ms each time it is read, and a look at it at every step: the
-    # first facet after the status facet is interrupted mid-query, the rest have no time left.
+    # reading of the claims' facet keys, after the status facet, is interrupted mid-query.
     settings.FACET_TIME_LIMIT_MS = 20  # the suite's own is a minute (conftest.py)
     ticks = iter(range(0, 10**9, 10))
     monkeypatch.setattr(selectors, "time", SimpleNamespace(monotonic=lambda: next(ticks) / 1000))

@@ -79,6 +79,27 @@ def test_a_topic_counts_claims_added_from_either_side():
     assert not Topic.objects.public().filter(pk=topic.pk).exists()
 
 
+def test_a_claims_topic_facet_follows_its_topics_from_either_side_and_their_deletion(client):
+    camps, trials = TopicFactory(name="camps"), TopicFactory(name="trials")
+    claim = StatementFactory().claim
+
+    def topic_facet():
+        twin = client.get(f"/claims.json?made_by={claim.statements.get().actor.slug}").json()
+        facet = next(f for f in twin["facets"] if f["param"] == "topic")
+        return [(v["label"], v["count"]) for v in facet["values"]]
+
+    claim.topics.add(camps)
+    trials.claims.add(claim)
+    assert topic_facet() == [("camps", 1), ("trials", 1)]
+    camps.claims.remove(claim)
+    assert topic_facet() == [("trials", 1)]
+    trials.delete()
+    assert topic_facet() == []
+    claim.topics.add(camps)
+    camps.claims.clear()
+    assert topic_facet() == []
+
+
 def test_a_passage_moved_to_another_source_moves_its_counts():
     passage = StatementFactory().passage
     before, after = passage.source, SourceFactory()

@@ -134,6 +134,34 @@ def test_a_broad_search_pages_without_a_count(client, settings):
     assert "Page 2</span>" in page and 'rel="next"' in page and 'rel="prev"' in page
 
 
+def test_a_broad_search_finds_the_same_claims_on_every_page_near_the_start_and_after(
+    client, settings
+):
+    # The first pages (filters.NEAR_START_PAGES) look each claim up in the index; later ones
+    # ask the list of every match: the same claims either way, none twice, none missed.
+    settings.RANK_MAX_MATCHES = 2
+    settings.CLAIMS_PAGE_SIZE = 1
+    claims = [ClaimFactory(text=f"Camps, number {n}.") for n in range(6)]
+    ClaimFactory(text="No such word.")
+    newest_first = [c.slug for c in sorted(claims, key=lambda c: (c.published_at, c.pk))][::-1]
+    pages = [client.get(f"/claims.json?q=camps&page={n}").json() for n in range(1, 7)]
+    assert [page["results"][0]["slug"] for page in pages] == newest_first
+    assert [page["count"] for page in pages] == [None] * 6
+
+
+def test_drafts_never_make_a_search_seem_too_broad_to_count(client, settings):
+    # The index holds drafts too: the matches it finds, less every draft, must still be more.
+    settings.RANK_MAX_MATCHES = 2
+    for n in range(2):
+        ClaimFactory(text=f"Camps, published {n}.")
+        ClaimFactory(text=f"Camps, draft {n}.", published=False)
+    twin = client.get("/claims.json?q=camps").json()
+    assert twin["count"] == 2 and twin["ranked"] is True
+    ClaimFactory(text="Camps, published 2.")
+    twin = client.get("/claims.json?q=camps").json()
+    assert twin["count"] is None and twin["count_more_than"] == 2
+
+
 # What each query finds in the seed, the same on both databases (CI runs this on each).
 @pytest.mark.parametrize(
     ("query", "expected"),
