@@ -200,3 +200,49 @@ def test_public_urls_answer_only_reads(client, disputed_claim):
             assert response["Allow"] == "GET, HEAD", (method, url)
         assert client.head(url).status_code == 200, url
     assert Claim.objects.count() == before
+
+
+def test_a_kept_sqlite_connection_serves_the_next_request_and_sees_what_others_wrote(
+    tmp_path, settings, django_db_blocker
+):
+    # Under `make serve` (DB_POOL) a SQLite connection outlives its request, as a PostgreSQL
+    # one does in psycopg's pool: it must come back as a new one would, with no transaction
+    # left open and every write committed meanwhile in sight.
+    import sqlite3
+
+    from django.db import connection
+
+    from project.sqlite_pool.base import DatabaseWrapper
+
+    settings.DB_POOL = 1
+    path = tmp_path / "kept.sqlite3"
+    wrapper = DatabaseWrapper(
+        {**connection.settings_dict, "ENGINE": "project.sqlite_pool", "NAME": str(path)}, "kept"
+    )
+    try:
+        django_db_blocker.unblock()  # a database of its own, not the test database
+        with wrapper.cursor() as cursor:
+            cursor.execute("CREATE TABLE said (words TEXT)")
+        kept = wrapper.connection
+        wrapper.connection.execute("BEGIN")
+        wrapper.connection.execute("INSERT INTO said VALUES ('never committed')")
+        wrapper.close()  # the request ends mid-transaction: rolled back, and kept
+        assert DatabaseWrapper._idle == [kept]
+        with sqlite3.connect(path) as other:
+            other.execute("INSERT INTO said VALUES ('committed by another')")
+        with wrapper.cursor() as cursor:  # the next request
+            assert wrapper.connection is kept
+            cursor.execute("SELECT words FROM said")
+            assert cursor.fetchall() == [("committed by another",)]
+        assert not DatabaseWrapper._idle
+        second = DatabaseWrapper({**wrapper.settings_dict}, "second")
+        second.ensure_connection()  # none idle: a new one
+        assert second.connection is not kept
+        wrapper.close()
+        second.close()  # the pool is full (DB_POOL = 1): this one is closed
+        assert DatabaseWrapper._idle == [kept]
+    finally:
+        for idle in DatabaseWrapper._idle:
+            idle.close()
+        DatabaseWrapper._idle.clear()
+        django_db_blocker.restore()
