@@ -393,6 +393,19 @@ def claims_facets_uncounted() -> list[Facet]:
     return facets
 
 
+def claims_facet_rows(claims: QuerySet[Claim], limit: int) -> list[tuple[str, str | None]] | None:
+    """The status and facet keys of each of `claims`, if they are at most `limit`; else None,
+    found without reading past `limit`. One query: a search's facets then need it run once."""
+    try:
+        sql, params = claims.order_by().values_list("status", "facet_keys").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, limit + 1])
+        rows = cursor.fetchall()
+    return rows if len(rows) <= limit else None
+
+
 def claims_facet_keys(claims: QuerySet[Claim], *, deadline: float) -> list[str | None] | None:
     """The facet keys (Claim.facet_keys) of each of `claims`, read by `deadline` (None if not:
     see _within). One query."""
@@ -405,7 +418,11 @@ def claims_facet_keys(claims: QuerySet[Claim], *, deadline: float) -> list[str |
 
 
 def claims_facets(
-    claims: QuerySet[Claim], *, narrowed: bool, statuses: dict[str, int] | None = None
+    claims: QuerySet[Claim],
+    *,
+    narrowed: bool,
+    statuses: dict[str, int] | None = None,
+    keys: list[str | None] | None = None,
 ) -> list[Facet]:
     """How the claims in `claims` (public claims, filtered) divide by status, topic, claimant,
     disputant and source: each value with its number of claims, the largest first (at most
@@ -414,9 +431,9 @@ def claims_facets(
     Not `narrowed` (every public claim), the counts stored on each topic, actor and source give
     the figures at once. Narrowed, the status facet is counted first (it is the list's count,
     needed anyway; `statuses` if known already); the others, for a list of at most
-    settings.FACET_MAX_CLAIMS claims, from the facet keys of its claims, read in
-    settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit): a facet that would
-    take longer is marked `timed_out` rather than holding the page up.
+    settings.FACET_MAX_CLAIMS claims, from the facet keys of its claims (`keys` if read
+    already), read in settings.FACET_TIME_LIMIT_MS (as Datasette's facets have a time limit): a
+    facet that would take longer is marked `timed_out` rather than holding the page up.
     """
     facets = [Facet(param, title) for param, title in FACETS]
     if not narrowed:
@@ -431,8 +448,7 @@ def claims_facets(
         for value, label in ClaimStatus.choices
         if statuses.get(value)
     ]
-    keys = None
-    if sum(statuses.values()) <= settings.FACET_MAX_CLAIMS:
+    if keys is None and sum(statuses.values()) <= settings.FACET_MAX_CLAIMS:
         keys = claims_facet_keys(claims, deadline=deadline)
     if keys is None:  # too many claims (not tried: see settings.FACET_MAX_CLAIMS), or too slow
         for facet in facets[1:]:
@@ -443,7 +459,7 @@ def claims_facets(
     return facets
 
 
-def _facet_values(keys: list[str]) -> list[list[FacetValue]]:
+def _facet_values(keys: list[str | None]) -> list[list[FacetValue]]:
     """The topic, claimant, disputant and source facets' values, from the claims' facet keys:
     each value's claims counted, the largest FACET_SIZE named (ties by name). One query for
     each kind of value named."""

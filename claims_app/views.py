@@ -4,6 +4,7 @@ format asked for (HTML, or the JSON and CSV twins at the same path with a suffix
 from __future__ import annotations
 
 import csv
+from collections import Counter
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -255,7 +256,7 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     list is neither counted nor faceted (it takes longer than a page may), only paged."""
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
-    more_than = statuses = None
+    more_than = statuses = keys = None
     searched_only = not any(
         value not in (None, "") for name, value in data.items() if name not in ("q", "ordering")
     )
@@ -267,11 +268,17 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     ):
         more_than = settings.RANK_MAX_MATCHES
     elif data.get("q"):
-        statuses = selectors.claims_statuses_up_to(claims, settings.RANK_MAX_MATCHES)
-        if statuses is None:
-            more_than = settings.RANK_MAX_MATCHES
+        # A search's claims are read once for all their facets, if they are few enough (most
+        # searches); else counted up to where a broad search stops.
+        rows = selectors.claims_facet_rows(claims, settings.FACET_MAX_CLAIMS)
+        if rows is not None:
+            statuses = Counter(status for status, _ in rows)
+            keys = [keys for _, keys in rows]
+        else:
+            statuses = selectors.claims_statuses_up_to(claims, settings.RANK_MAX_MATCHES)
+            more_than = settings.RANK_MAX_MATCHES if statuses is None else None
     if more_than is None:
-        facets = selectors.claims_facets(claims, narrowed=narrowed, statuses=statuses)
+        facets = selectors.claims_facets(claims, narrowed=narrowed, statuses=statuses, keys=keys)
     else:
         facets = selectors.claims_facets_uncounted()
     status = facets[0]
