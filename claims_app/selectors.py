@@ -167,8 +167,15 @@ def passage_get(*, pk: int) -> Passage:
     passage = Passage.objects.public().select_related("source__publisher").filter(pk=pk).first()
     if passage is None:
         raise Http404("No passage has this address.")
-    passage.statements_public = list(_statements().filter(passage=passage))
-    passage.disputes_public = list(_disputes().filter(passage=passage))
+    # Their passage is this one: not read again, with its source's text, for each.
+    statements = Statement.objects.public().select_related("actor", "claim")
+    disputes = Dispute.objects.public().select_related("actor", "claim").prefetch_related(
+        Prefetch("counterclaim", queryset=Claim.objects.public())
+    )
+    passage.statements_public = list(statements.filter(passage=passage))
+    passage.disputes_public = list(disputes.filter(passage=passage))
+    for citation in (*passage.statements_public, *passage.disputes_public):
+        citation.passage = passage
     passage.authors = [a.actor for a in passage.source.authorships.select_related("actor")]
     return passage
 
