@@ -42,15 +42,18 @@ from .models import (
 )
 
 
-def _statements() -> QuerySet[Statement]:
-    return Statement.objects.public().select_related("actor", "passage__source", "claim")
+def _statements(*, with_claim: bool = True) -> QuerySet[Statement]:
+    # Without the claim when they are its own (a prefetch gives each its claim).
+    related = ["actor", "passage__source", *(["claim"] if with_claim else [])]
+    return Statement.objects.public().select_related(*related)
 
 
-def _disputes() -> QuerySet[Dispute]:
+def _disputes(*, with_claim: bool = True) -> QuerySet[Dispute]:
     # A counterclaim still in draft reads as none: the prefetch leaves it None.
+    related = ["actor", "passage__source", *(["claim"] if with_claim else [])]
     return (
         Dispute.objects.public()
-        .select_related("actor", "passage__source", "claim")
+        .select_related(*related)
         .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
     )
 
@@ -101,8 +104,8 @@ def claim_get(*, slug: str) -> Claim:
         claims_public()
         .prefetch_related(
             "topics",
-            Prefetch("statements", queryset=_statements()),
-            Prefetch("disputes", queryset=_disputes()),
+            Prefetch("statements", queryset=_statements(with_claim=False)),
+            Prefetch("disputes", queryset=_disputes(with_claim=False)),
         )
         .filter(slug=slug)
         .first()
