@@ -204,3 +204,22 @@ def test_re_anchoring_is_in_the_history():
     source.save()
     latest = passage.history.latest("history_date")
     assert latest.start == passage.start + len("A new first sentence. ")
+
+
+@pytest.mark.parametrize("value", ["north-korea", "정치범-수용소", "ça_va", "a" * 80, 7, 12345])
+@pytest.mark.parametrize("script_prefix", ["/", "/tracker/", "/sous dossier/"])
+def test_a_detail_pages_address_is_the_one_reverse_gives(value, script_prefix):
+    # models.detail_url builds the address around a placeholder made once: it must be the one
+    # Django's reverse() gives, whatever the value and wherever the site is mounted.
+    from django.urls import reverse, set_script_prefix
+
+    from claims_app.models import detail_url
+
+    set_script_prefix(script_prefix)
+    try:
+        for name in ("claim_detail", "actor_detail", "source_detail", "topic_detail"):
+            assert detail_url(name, value) == reverse(name, args=[value])
+        if isinstance(value, int):
+            assert detail_url("passage_detail", value) == reverse("passage_detail", args=[value])
+    finally:
+        set_script_prefix("/")
