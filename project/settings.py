@@ -97,7 +97,7 @@ ROOT_URLCONF = "project.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", BASE_DIR / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
