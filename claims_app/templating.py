@@ -1,18 +1,16 @@
-"""Template helpers for the public pages."""
+"""What the public pages' templates call beside the records themselves: plain functions,
+registered as Jinja2 globals and filters in project/jinja2.py (search.highlighted and
+pictures.legend_key are registered there as they are)."""
 
 from __future__ import annotations
 
-from django import template
 from django.core.exceptions import SuspiciousOperation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .. import anchoring, pictures, search
-
-register = template.Library()
+from . import anchoring
 
 
-@register.simple_tag
 def marked_text(text: str, passages) -> str:
     """`text`, escaped, with every passage wrapped in `<mark id="passage-<id>">`.
 
@@ -60,12 +58,6 @@ def _open(pk: int, *, continued: bool, changed: bool) -> str:
     return f'<mark {kind} id="passage-{pk}" data-passage="{pk}">'
 
 
-@register.filter
-def highlighted(headline: str) -> str:
-    """A search headline: the claim's text escaped, its matches in <mark>."""
-    return search.highlighted(headline)
-
-
 def _cut_before(context: str, length: int) -> str:
     """Context of `length` characters before a passage, cut at a word where it was cut."""
     if len(context) >= length and " " in context:
@@ -79,34 +71,29 @@ def _cut_after(context: str, length: int) -> str:
     return context
 
 
-@register.filter
 def before(passage, length: int = 160) -> str:
     """The source text just before a passage, cut at a word."""
     return _cut_before(anchoring.context_before(passage.source.text, passage.start, length), length)
 
 
-@register.filter
 def after(passage, length: int = 160) -> str:
     """The source text just after a passage, cut at a word."""
     return _cut_after(anchoring.context_after(passage.source.text, passage.end, length), length)
 
 
-@register.filter
 def before_as_cited(passage) -> str:
     """The context stored when a (since changed) passage was cited, before it, cut at a word."""
     return _cut_before(passage.prefix, anchoring.CONTEXT_LENGTH)
 
 
-@register.filter
 def after_as_cited(passage) -> str:
     return _cut_after(passage.suffix, anchoring.CONTEXT_LENGTH)
 
 
-@register.simple_tag(takes_context=True)
-def query_with(context, param: str, value) -> str:
+def query_with(request, param: str, value) -> str:
     """The current query string with `param` set to `value` (or removed, for None). Changing
     anything but a page number goes back to the first page."""
-    query = context["request"].GET.copy()
+    query = request.GET.copy()
     if not param.endswith("page"):
         query.pop("page", None)
     query.pop(param, None)
@@ -115,23 +102,9 @@ def query_with(context, param: str, value) -> str:
     return query.urlencode()
 
 
-@register.simple_tag(takes_context=True)
-def absolute(context, path: str) -> str:
-    """`path` as an absolute URL on this site."""
-    return context["request"].build_absolute_uri(path)
-
-
-@register.simple_tag
-def legend_key(kind: str) -> str:
-    """A short line in the style the pictures draw `kind` in."""
-    return pictures.legend_key(kind)
-
-
-@register.simple_tag(takes_context=True)
-def searched(context) -> str:
+def searched(request) -> str:
     """The search the reader made (`q`), for the site's search box; nothing if the query
     string cannot be read at all (too many fields: the 400 page must still render)."""
-    request = context.get("request")
     try:
         return request.GET.get("q", "") if request is not None else ""
     except SuspiciousOperation:
