@@ -6,12 +6,9 @@ through the `public()` QuerySets here and the selectors built on them (selectors
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -19,39 +16,15 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from . import anchoring, dates, derived, search
+from .addresses import detail_url
 
 SLUG_MAX_LENGTH = 100
-
-
-# The address of each kind of detail page around its placeholder, by script prefix, URLconf and
-# URL name.
-_DETAIL_ADDRESSES: dict[tuple[str, str, str], tuple[str, str]] = {}
-_PLACEHOLDER = "9182736450"  # a slug and a whole number alike
-_UNQUOTED = re.compile(r"[-\w.~]*", re.ASCII)  # what quote() leaves as it is
-
-
-def detail_url(name: str, value: str | int) -> str:
-    """reverse(name, args=[value]) for a detail page, in a third of the time: the address is made
-    once around a placeholder (for each script prefix), and the value quoted as reverse()
-    quotes it. A page of 25 claims links more than a hundred of them."""
-    key = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF, name)
-    try:
-        before, after = _DETAIL_ADDRESSES[key]
-    except KeyError:
-        before, after = reverse(name, args=[_PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
-        _DETAIL_ADDRESSES[key] = before, after
-    text = str(value)
-    if not _UNQUOTED.fullmatch(text):
-        text = quote(text, safe=RFC3986_SUBDELIMS + "/~:@")
-    return f"{before}{text}{after}"
 
 
 def slug_base(instance: models.Model) -> str:

@@ -8,11 +8,16 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
-from claims_app import pictures, search, templating
+from claims_app import addresses, pictures, search, templating
 
 
 def url(name: str, *args) -> str:
-    """`{{ url("claim_detail", claim.slug) }}`: Django's `{% url %}`."""
+    """`{{ url("claim_detail", claim.slug) }}`: Django's `{% url %}` (claims_app/addresses.py
+    makes the site's own addresses faster)."""
+    if not args:
+        return addresses.address(name)
+    if len(args) == 1:
+        return addresses.detail_url(name, args[0])
     return reverse(name, args=args)
 
 

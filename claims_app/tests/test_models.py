@@ -209,11 +209,11 @@ def test_re_anchoring_is_in_the_history():
 @pytest.mark.parametrize("value", ["north-korea", "정치범-수용소", "ça_va", "a" * 80, 7, 12345])
 @pytest.mark.parametrize("script_prefix", ["/", "/tracker/", "/sous dossier/"])
 def test_a_detail_pages_address_is_the_one_reverse_gives(value, script_prefix):
-    # models.detail_url builds the address around a placeholder made once: it must be the one
+    # addresses.py builds an address around a placeholder made once: it must be the one
     # Django's reverse() gives, whatever the value and wherever the site is mounted.
     from django.urls import reverse, set_script_prefix
 
-    from claims_app.models import detail_url
+    from claims_app.addresses import address, detail_url
 
     set_script_prefix(script_prefix)
     try:
@@ -221,5 +221,7 @@ def test_a_detail_pages_address_is_the_one_reverse_gives(value, script_prefix):
             assert detail_url(name, value) == reverse(name, args=[value])
         if isinstance(value, int):
             assert detail_url("passage_detail", value) == reverse("passage_detail", args=[value])
+        for name in ("claim_list", "feed_claims", "home"):
+            assert address(name) == reverse(name)
     finally:
         set_script_prefix("/")
