@@ -5,6 +5,7 @@ here, so that a draft claim cannot leak through a road someone forgot.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -172,8 +173,10 @@ def passage_get(*, pk: int) -> Passage:
         raise Http404("No passage has this address.")
     # Their passage is this one: not read again, with its source's text, for each.
     statements = Statement.objects.public().select_related("actor", "claim")
-    disputes = Dispute.objects.public().select_related("actor", "claim").prefetch_related(
-        Prefetch("counterclaim", queryset=Claim.objects.public())
+    disputes = (
+        Dispute.objects.public()
+        .select_related("actor", "claim")
+        .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
     )
     passage.statements_public = list(statements.filter(passage=passage))
     passage.disputes_public = list(disputes.filter(passage=passage))
@@ -471,21 +474,21 @@ def claims_facets(
 
 def _facet_values(keys: list[str | None]) -> list[list[FacetValue]]:
     """The topic, claimant, disputant and source facets' values, from the claims' facet keys:
-    each value's claims counted, the largest FACET_SIZE named (ties by name). One query for
-    each kind of value named."""
-    counts: dict[str, dict[int, int]] = {"t": {}, "m": {}, "d": {}, "s": {}}
-    for key, n in Counter(" ".join(filter(None, keys)).split()).items():
-        counts[key[0]][int(key[1:])] = n
-
-    def candidates(counted: dict[int, int]) -> list[int]:
-        # Those that may be among the largest once ties are broken by name.
-        if len(counted) <= FACET_SIZE:
-            return list(counted)
-        least = sorted(counted.values(), reverse=True)[FACET_SIZE - 1]
-        return [value for value, n in counted.items() if n >= least]
+    each value's claims counted, the largest FACET_SIZE named. One query for each kind of
+    value named."""
+    # The largest of each kind, ties (a search's many claimants of one claim each) to the first
+    # found: naming every value to break ties by name would read thousands of rows.
+    words = " " + " ".join(filter(None, keys))
+    largest = {
+        kind: [
+            (int(value), n)
+            for value, n in Counter(re.findall(f" {kind}(\\d+)", words)).most_common(FACET_SIZE)
+        ]
+        for kind in ("t", "m", "d", "s")
+    }
 
     def named(queryset, label: str, *kinds: str) -> dict[int, tuple[str, str]]:
-        ids = {value for kind in kinds for value in candidates(counts[kind])}
+        ids = {value for kind in kinds for value, _ in largest[kind]}
         if not ids:
             return {}
         rows = queryset.filter(pk__in=ids).order_by().values_list("pk", "slug", label)
@@ -496,13 +499,9 @@ def _facet_values(keys: list[str | None]) -> list[list[FacetValue]]:
     names["s"] = named(Source.objects.public(), "title", "s")
 
     def top(kind: str) -> list[FacetValue]:
-        rows = [
-            (names[kind][value][0], names[kind][value][1], n)
-            for value, n in counts[kind].items()
-            if value in names[kind]
-        ]
-        rows.sort(key=lambda row: (-row[2], row[1]))
-        return [FacetValue(*row) for row in rows[:FACET_SIZE]]
+        rows = [(*names[kind][value], n) for value, n in largest[kind] if value in names[kind]]
+        rows.sort(key=lambda row: (-row[2], row[1]))  # shown by name where counts are equal
+        return [FacetValue(*row) for row in rows]
 
     return [top(kind) for kind in ("t", "m", "d", "s")]
 
