@@ -100,21 +100,35 @@ def claims_page_fetch(*, page, rows: QuerySet[Claim], q: str) -> bool:
 
 
 def claim_get(*, slug: str) -> Claim:
-    """One public claim with its statements and disputes, or Http404."""
-    claim = (
-        claims_public()
-        .prefetch_related(
-            "topics",
-            Prefetch("statements", queryset=_statements(with_claim=False)),
-            Prefetch("disputes", queryset=_disputes(with_claim=False)),
-        )
-        .filter(slug=slug)
-        .first()
-    )
+    """One public claim with its statements and disputes (`claim.statements.all()`, …), and
+    the disputes that rest on it as their counterclaim (`claim.countered`); or Http404."""
+    claim = next(iter(claims_public().filter(slug=slug).order_by()[:1]), None)
     if claim is None:
         raise Http404("No published claim has this address.")
-    claim.countered = list(_disputes().filter(counterclaim=claim).order_by("claim__text"))
+    _prefetched(claim, "topics", list(claim.topics.all()))
+    statements = list(_statements(with_claim=False).filter(claim=claim))
+    # Its disputes and those it counters, in one query.
+    disputes = list(_disputes().filter(Q(claim=claim) | Q(counterclaim=claim)))
+    for citation in statements:
+        citation.claim = claim
+    _prefetched(claim, "statements", statements)
+    _prefetched(claim, "disputes", [d for d in disputes if d.claim_id == claim.pk])
+    claim.countered = sorted(
+        (d for d in disputes if d.counterclaim_id == claim.pk), key=lambda d: d.claim.text
+    )
     return claim
+
+
+def _prefetched(obj, name: str, rows: list) -> None:
+    """Give `obj` its related `rows` as prefetch_related does (`obj.<name>.all()` then reads
+    them, without a query), when they were read another way: a page's few related rows read
+    directly cost half what the prefetch machinery spends on them."""
+    queryset = getattr(obj, name).get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
 
 
 def actors_public() -> QuerySet[Actor]:
