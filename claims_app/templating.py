@@ -4,6 +4,8 @@ pictures.legend_key are registered there as they are)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import SuspiciousOperation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -93,13 +95,14 @@ def after_as_cited(passage) -> str:
 def query_with(request, param: str, value) -> str:
     """The current query string with `param` set to `value` (or removed, for None). Changing
     anything but a page number goes back to the first page."""
-    query = request.GET.copy()
-    if not param.endswith("page"):
-        query.pop("page", None)
-    query.pop(param, None)
+    # The request's pairs are read once: a list page links 40 facet values and more.
+    if not hasattr(request, "query_pairs"):
+        request.query_pairs = [(k, v) for k, values in request.GET.lists() for v in values]
+    dropped = (param,) if param.endswith("page") else (param, "page")
+    pairs = [(k, v) for k, v in request.query_pairs if k not in dropped]
     if value is not None:
-        query[param] = str(value)
-    return query.urlencode()
+        pairs.append((param, str(value)))
+    return urlencode(pairs)
 
 
 def searched(request) -> str:
