@@ -536,13 +536,18 @@ def claims_search(
 
 
 def index_matches(q: str) -> int | None:
-    """How many claims (drafts too) SQLite's index finds for `q`, from the index alone: a guide
-    to how broad a search is. None on PostgreSQL, or for a search with no words to find."""
+    """How many claims (drafts too) SQLite's index finds for `q`, from the index alone, counted
+    up to twice settings.RANK_MAX_MATCHES and one (enough to tell a broad search: counting all
+    55,893 matches of "rights" took 5 ms, the first 10,001 1 ms): a guide to how broad a search
+    is. None on PostgreSQL, or for a search with no words to find."""
     match = None if _postgres() else _match(q)
     if match is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH %s", [match])
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)",
+            [match, 2 * settings.RANK_MAX_MATCHES + 1],
+        )
         return cursor.fetchone()[0]
 
 
