@@ -400,20 +400,31 @@ FACETS = [
 ]
 
 
-def claims_statuses_up_to(claims: QuerySet[Claim], limit: int) -> dict[str, int] | None:
-    """How many of `claims` have each status, if they are at most `limit` in all; else None,
-    found without counting past `limit` (a broad search stops there). One query."""
+def claims_statuses_up_to(
+    claims: QuerySet[Claim], limit: int, *, keys_up_to: int = 0
+) -> tuple[dict[str, int] | None, list[str] | None]:
+    """How many of `claims` have each status, if they are at most `limit` in all (else None,
+    found without counting past `limit`: a broad search stops there); and, if they are at most
+    `keys_up_to`, their facet keys (Claim.facet_keys), else None. One query, which a search's
+    facets then need run only once."""
     try:
-        sql, params = claims.order_by().values("status").query.sql_with_params()
+        sql, params = claims.order_by().values("status", "facet_keys").query.sql_with_params()
     except EmptyResultSet:
-        return {}
+        return {}, []
+    together = "string_agg" if connection.vendor == "postgresql" else "group_concat"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT status, count(*) FROM ({sql} LIMIT %s) AS found GROUP BY status",
-            [*params, limit + 1],
+            f"SELECT status, count(*), {together}(CASE WHEN total <= %s THEN facet_keys END, ' ') "
+            f"FROM (SELECT status, facet_keys, count(*) OVER () AS total "
+            f"FROM ({sql} LIMIT %s) AS found) AS counted GROUP BY status",
+            [keys_up_to, *params, limit + 1],
         )
-        counts = dict(cursor.fetchall())
-    return counts if sum(counts.values()) <= limit else None
+        rows = cursor.fetchall()
+    counts = {status: n for status, n, _ in rows}
+    if sum(counts.values()) > limit:
+        return None, None
+    keys = None if sum(counts.values()) > keys_up_to else [k for _, _, k in rows if k]
+    return counts, keys
 
 
 def claims_facets_uncounted() -> list[Facet]:
@@ -422,19 +433,6 @@ def claims_facets_uncounted() -> list[Facet]:
     facets = [Facet(param, title, timed_out=True) for param, title in FACETS]
     facets[0].values = [FacetValue(value, label, None) for value, label in ClaimStatus.choices]
     return facets
-
-
-def claims_facet_rows(claims: QuerySet[Claim], limit: int) -> list[tuple[str, str | None]] | None:
-    """The status and facet keys of each of `claims`, if they are at most `limit`; else None,
-    found without reading past `limit`. One query: a search's facets then need it run once."""
-    try:
-        sql, params = claims.order_by().values_list("status", "facet_keys").query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT %s", [*params, limit + 1])
-        rows = cursor.fetchall()
-    return rows if len(rows) <= limit else None
 
 
 def claims_facet_keys(claims: QuerySet[Claim], *, deadline: float) -> list[str | None] | None:

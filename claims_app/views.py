@@ -4,7 +4,6 @@ format asked for (HTML, or the JSON and CSV twins at the same path with a suffix
 from __future__ import annotations
 
 import csv
-from collections import Counter
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -268,15 +267,12 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     ):
         more_than = settings.RANK_MAX_MATCHES
     elif data.get("q"):
-        # A search's claims are read once for all their facets, if they are few enough (most
-        # searches); else counted up to where a broad search stops.
-        rows = selectors.claims_facet_rows(claims, settings.FACET_MAX_CLAIMS)
-        if rows is not None:
-            statuses = Counter(status for status, _ in rows)
-            keys = [keys for _, keys in rows]
-        else:
-            statuses = selectors.claims_statuses_up_to(claims, settings.RANK_MAX_MATCHES)
-            more_than = settings.RANK_MAX_MATCHES if statuses is None else None
+        # A search's claims are read once for their count and all their facets.
+        statuses, keys = selectors.claims_statuses_up_to(
+            claims, settings.RANK_MAX_MATCHES, keys_up_to=settings.FACET_MAX_CLAIMS
+        )
+        if statuses is None:
+            more_than = settings.RANK_MAX_MATCHES
     if more_than is None:
         facets = selectors.claims_facets(claims, narrowed=narrowed, statuses=statuses, keys=keys)
     else:
