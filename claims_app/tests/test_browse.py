@@ -83,6 +83,21 @@ def test_facets_count_the_claims_of_the_current_filter(client, record):
     assert _facets(client.get("/claims.json?q=second"))["topic"] == {"camps": 1, "food": 1}
 
 
+def test_a_searchs_facets_count_its_published_claims_from_their_stored_keys(client, record):
+    # Every published claim says "claim", and the draft too: the search's facets, counted from
+    # the claims' facet keys in the query that counts them, are the whole record's.
+    assert _facets(client.get("/claims.json?q=claim")) == _facets(client.get("/claims.json"))
+
+
+def test_the_filter_form_keeps_the_choices_made(client, record):
+    page = client.get("/claims/?status=disputed&ordering=-date").content.decode()
+    assert '<option value="disputed" selected>disputed</option>' in page
+    assert '<option value="-date" selected>date stated, newest first</option>' in page
+    assert '<option value="" selected>' not in page
+    page = client.get("/claims/?status=nonsense").content.decode()
+    assert 'aria-describedby="id_status-error"' in page and 'id="id_status-error"' in page
+
+
 def test_unnarrowed_facets_read_the_stored_counts_and_agree_with_counting(record):
     everything = selectors.claims_public()
     stored = selectors.claims_facets(everything, narrowed=False)
