@@ -279,8 +279,8 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 CLAIMS_PAGE_SIZE = 25
 # Actors, sources, and the claims on an actor's or a source's page.
 LIST_PAGE_SIZE = 50
-# All the facets of one claims list together: a facet that would take longer is left
-# uncounted, as Datasette does, rather than hold the page up.
+# Reading a claims list's facet keys (selectors.claims_facets): if it would take longer, the
+# facets are left uncounted, as Datasette's are, rather than hold the page up.
 FACET_TIME_LIMIT_MS = int(os.environ.get("FACET_TIME_LIMIT_MS", "20"))
 # A list of more claims than this is not faceted beyond its statuses: counting its topics,
 # actors and sources would spend the whole time limit and give up (and whether it did would
