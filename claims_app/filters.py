@@ -57,16 +57,16 @@ class _SlugChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+# The pages of a broad search that are "near the start" (search.claims_search).
+NEAR_START_PAGES = 3
+
+
 # An actor's claims are a list of ids ("id IN (SELECT claim_id ...)"), read from the index of
 # that actor's statements or disputes, not an EXISTS tested against every claim in turn:
 # PostgreSQL plans the two alike (a semi-join), but SQLite runs EXISTS as written, a probe a
 # claim (56 ms to count the 14 claims an actor made, at 100,000 claims; 0.2 ms as a list). A
 # topic holds a twelfth of the record: there EXISTS along the newest-first index finds a page
 # sooner than sorting the whole list, and made_by with topic reads the actor's short list first.
-# The pages of a broad search that are "near the start" (search.claims_search).
-NEAR_START_PAGES = 3
-
-
 def _stated_by(actor):
     return Q(pk__in=Statement.objects.filter(actor=actor).values("claim_id"))
 
