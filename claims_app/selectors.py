@@ -44,17 +44,16 @@ from .models import (
 
 
 def _statements(*, with_claim: bool = True) -> QuerySet[Statement]:
-    # Without the claim when they are its own (a prefetch gives each its claim).
+    # Without the claim when the caller has it (a claim's own statements).
     related = ["actor", "passage__source", *(["claim"] if with_claim else [])]
     return Statement.objects.public().select_related(*related)
 
 
-def _disputes(*, with_claim: bool = True) -> QuerySet[Dispute]:
+def _disputes() -> QuerySet[Dispute]:
     # A counterclaim still in draft reads as none: the prefetch leaves it None.
-    related = ["actor", "passage__source", *(["claim"] if with_claim else [])]
     return (
         Dispute.objects.public()
-        .select_related(*related)
+        .select_related("actor", "passage__source", "claim")
         .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
     )
 
