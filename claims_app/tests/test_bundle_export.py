@@ -4,7 +4,10 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
 
+from claims_app import caching
 from claims_app.bundles import bundle_dumps, bundle_export, bundle_import, bundle_read
 from claims_app.models import (
     Actor,
@@ -23,12 +26,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _empty_database():
-    """As a new database is: no rows, and no tombstones of deleted passages either."""
-    for model in (Statement, Dispute, Claim, Passage, Authorship, Source, Alias, Topic):
-        model.objects.all().delete()
-    Actor.objects.update(affiliation=None)
-    Actor.objects.all().delete()
-    DeletedPassage.objects.all().delete()
+    """As a new database is: no rows, and no tombstones of deleted passages either. Emptied
+    as `flush` empties tables, not row by row: each row's delete would recompute what it
+    reaches (half a minute for 200 generated claims)."""
+    models = [Statement, Dispute, Claim, Passage, Authorship, Source, Alias, Topic, Actor]
+    tables = [model._meta.db_table for model in models]
+    tables += [Claim.topics.through._meta.db_table, DeletedPassage._meta.db_table]
+    connection.check_constraints()  # PostgreSQL truncates no table with checks pending
+    statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+    connection.ops.execute_sql_flush(statements)
+    caching.record_changed()
+    assert not any(model.objects.exists() for model in models)
 
 
 def test_the_seed_exports_and_reimports_into_an_empty_database_identically(settings):
