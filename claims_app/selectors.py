@@ -90,16 +90,35 @@ def claim_ids_citing(*, actor: Actor | None = None, source: Source | None = None
     )
 
 
-def claims_page_fetch(*, page, rows: QuerySet[Claim], q: str) -> bool:
+def claims_page_fetch(
+    *, page, rows: QuerySet[Claim], q: str, ranked_ids: list[int] | None = None
+) -> bool:
     """Fetch the claims of `page` (of the claims `rows` that search `q` found, newest first)
-    ranked by relevance; but past settings.RANK_MAX_MATCHES matches leave them newest first,
-    since ranking every match of a broad search ("human rights" matches most of the record)
-    takes longer than a page may. Returns whether they came ranked."""
+    ranked by relevance (`ranked_ids`: all their ids, best first, if known already); but past
+    settings.RANK_MAX_MATCHES matches leave them newest first, since ranking every match of a
+    broad search ("human rights" matches most of the record) takes longer than a page may.
+    Returns whether they came ranked."""
+    start = (page.number - 1) * page.paginator.per_page
+    if ranked_ids is not None:
+        ids = ranked_ids[start : start + page.paginator.per_page]
+        found = {claim.pk: claim for claim in claims_for_list(claims_public().filter(pk__in=ids))}
+        page.object_list = [found[pk] for pk in ids if pk in found]
+        return True
     if page.paginator.count is None or page.paginator.count > settings.RANK_MAX_MATCHES:
         return False
-    start = (page.number - 1) * page.paginator.per_page
     page.object_list = list(search.claims_ranked(rows, q)[start : start + page.paginator.per_page])
     return True
+
+
+def claims_ranked_keys(
+    claims: QuerySet[Claim], q: str, limit: int
+) -> list[tuple[int, str, str | None]] | None:
+    """The id, status and facet keys of each of `claims` (those search `q` found), best first,
+    if they are at most `limit`; else None. One query, which most searches need alone: their
+    count, their facets and the claims of any page all come from it (the search run once)."""
+    rows = search.claims_ranked(claims, q).values_list("pk", "status", "facet_keys")
+    rows = list(rows[: limit + 1])
+    return rows if len(rows) <= limit else None
 
 
 def claim_get(*, slug: str) -> Claim:

@@ -4,6 +4,7 @@ format asked for (HTML, or the JSON and CSV twins at the same path with a suffix
 from __future__ import annotations
 
 import csv
+from collections import Counter
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -213,15 +214,17 @@ def claim_list(request, fmt="html"):
         return render(
             request, "claims/list.html", {**context, "errors": filterset.errors}, status=400
         )
-    count = more_than = None
-    if fmt != "csv":
-        context["facets"], count, more_than = _facets(filterset)
     data = filterset.form.cleaned_data
     ranked = bool(data.get("q")) and not data.get("ordering")
+    count = more_than = ranked_ids = None
+    if fmt != "csv":
+        context["facets"], count, more_than, ranked_ids = _facets(filterset, ranked=ranked)
     rows = selectors.claims_for_list(filterset.qs)
 
     def evaluate(page):
-        if ranked and not selectors.claims_page_fetch(page=page, rows=rows, q=data["q"]):
+        if ranked and not selectors.claims_page_fetch(
+            page=page, rows=rows, q=data["q"], ranked_ids=ranked_ids
+        ):
             context["unranked"] = True
         if data.get("q") and fmt == "html":
             page.object_list = list(page.object_list)
@@ -248,14 +251,17 @@ def claim_list(request, fmt="html"):
     )
 
 
-def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
+def _facets(
+    filterset, *, ranked: bool
+) -> tuple[list[selectors.Facet], int | None, int | None, list[int] | None]:
     """The facets of the filtered claims, the values chosen marked; how many claims there are
-    (the claims of each status add up to all of them), if the status facet was counted; and,
-    for a search that matches more than settings.RANK_MAX_MATCHES claims, that number: such a
-    list is neither counted nor faceted (it takes longer than a page may), only paged."""
+    (the claims of each status add up to all of them), if the status facet was counted; for a
+    search that matches more than settings.RANK_MAX_MATCHES claims, that number: such a list
+    is neither counted nor faceted (it takes longer than a page may), only paged; and, for a
+    search `ranked` by relevance, the ids of its claims best first, if they came with the rest."""
     data = filterset.form.cleaned_data
     narrowed = any(value not in (None, "") for name, value in data.items() if name != "ordering")
-    more_than = statuses = keys = None
+    more_than = statuses = keys = ranked_ids = None
     searched_only = not any(
         value not in (None, "") for name, value in data.items() if name not in ("q", "ordering")
     )
@@ -267,12 +273,23 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
     ):
         more_than = settings.RANK_MAX_MATCHES
     elif data.get("q"):
-        # A search's claims are read once for their count and all their facets.
-        statuses, keys = selectors.claims_statuses_up_to(
-            claims, settings.RANK_MAX_MATCHES, keys_up_to=settings.FACET_MAX_CLAIMS
-        )
-        if statuses is None:
-            more_than = settings.RANK_MAX_MATCHES
+        # A search's claims are read once, for their count, all their facets and (ranked) the
+        # order of its pages; if there are too many to facet, counted up to the limit.
+        found = None
+        up_to = min(settings.FACET_MAX_CLAIMS, settings.RANK_MAX_MATCHES)
+        too_many = searched_only and search.claims_surely_more_than(filterset.index_matches, up_to)
+        if ranked and not too_many:
+            found = selectors.claims_ranked_keys(claims, data["q"], up_to)
+        if found is not None:
+            statuses = Counter(status for _, status, _ in found)
+            keys = [facet_keys for _, _, facet_keys in found]
+            ranked_ids = [pk for pk, _, _ in found]
+        else:
+            statuses, keys = selectors.claims_statuses_up_to(
+                claims, settings.RANK_MAX_MATCHES, keys_up_to=settings.FACET_MAX_CLAIMS
+            )
+            if statuses is None:
+                more_than = settings.RANK_MAX_MATCHES
     if more_than is None:
         facets = selectors.claims_facets(claims, narrowed=narrowed, statuses=statuses, keys=keys)
     else:
@@ -293,7 +310,7 @@ def _facets(filterset) -> tuple[list[selectors.Facet], int | None, int | None]:
             listed = [selectors.FacetValue(value, label, total)]
             facet.values.insert(0, listed[0])
         listed[0].selected = True
-    return facets, total, more_than
+    return facets, total, more_than, ranked_ids
 
 
 def actor_list(request, fmt="html"):
