@@ -5,6 +5,7 @@ here, so that a draft claim cannot leak through a road someone forgot.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import time
 from collections import Counter
@@ -116,6 +117,15 @@ def claims_ranked_keys(
     """The id, status and facet keys of each of `claims` (those search `q` found), best first,
     if they are at most `limit`; else None. One query, which most searches need alone: their
     count, their facets and the claims of any page all come from it (the search run once)."""
+    if connection.vendor == "postgresql":
+        # A broad search ("human rights", 34,000 matches) would have every match ranked before
+        # the limit could say it is too broad (120 ms): one the planner expects to be far past
+        # the limit is not tried, and of the others only the first matches found are ranked.
+        # (SQLite's index count has told a broad search already: search.index_matches.)
+        plan = json.loads(claims.order_by().values("pk").explain(format="json"))
+        if plan[0]["Plan"]["Plan Rows"] > 4 * limit:
+            return None
+        claims = claims_public().filter(pk__in=claims.order_by().values("pk")[: limit + 1])
     rows = search.claims_ranked(claims, q).values_list("pk", "status", "facet_keys")
     rows = list(rows[: limit + 1])
     return rows if len(rows) <= limit else None

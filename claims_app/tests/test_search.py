@@ -149,6 +149,20 @@ def test_a_broad_search_finds_the_same_claims_on_every_page_near_the_start_and_a
     assert [page["count"] for page in pages] == [None] * 6
 
 
+def test_a_search_too_broad_to_facet_is_still_counted_and_ranked(client, settings):
+    # Past FACET_MAX_CLAIMS a search is not read once for everything: counted, then ranked a
+    # page at a time, its facets (but status) said to be too many.
+    settings.FACET_MAX_CLAIMS = 1
+    less = ClaimFactory(text="Camps once.")
+    more = ClaimFactory(text="Camps camps camps.")
+    twin = client.get("/claims.json?q=camps").json()
+    assert twin["count"] == 2 and twin["ranked"] is True
+    assert [c["slug"] for c in twin["results"]] == [more.slug, less.slug]
+    facets = {f["param"]: f for f in twin["facets"]}
+    assert [v["count"] for v in facets["status"]["values"]] == [2]
+    assert facets["topic"]["timed_out"] and facets["made_by"]["timed_out"]
+
+
 def test_drafts_never_make_a_search_seem_too_broad_to_count(client, settings):
     # The index holds drafts too: the matches it finds, less every draft, must still be more.
     settings.RANK_MAX_MATCHES = 2
