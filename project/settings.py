@@ -95,10 +95,11 @@ AUTHENTICATION_BACKENDS = [
 
 ROOT_URLCONF = "project.urls"
 
-# Two engines. The public pages (jinja2/) render with Jinja2, several times faster than Django's
-# template language on a list page, which Issue 15 holds to Datasette's speed. Django's own
-# engine, second, renders what comes with Django and its apps and expects it: the admin,
-# simple_history's screens, the sitemaps, and our overrides of theirs (templates/).
+# Two engines. The public pages (jinja2/, a sitemap's pages too) render with Jinja2, several
+# times faster than Django's template language on a list page, which Issue 15 holds to
+# Datasette's speed. Django's own engine, second, renders what comes with Django and its apps
+# and expects it: the admin, simple_history's screens, the sitemap index, and our overrides of
+# theirs (templates/).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",

@@ -2,6 +2,7 @@
 robots.txt and link previews. Each is read back with the parser the world uses (extruct, PyLD,
 feedparser, an XML parser) and checked against the data."""
 
+import datetime
 import re
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -465,3 +466,11 @@ def test_the_json_ld_uses_only_schema_org_terms(client, wikidata_claim):
     used = _terms(document["@graph"])
     assert used <= SCHEMA_ORG_TERMS, used - SCHEMA_ORG_TERMS
     assert {"appearance", "itemReviewed", "isBasedOn", "sameAs"} <= used
+
+
+def test_each_sitemap_address_carries_its_pages_last_change_as_a_day(client, disputed_claim):
+    claim = disputed_claim
+    claim.refresh_from_db()
+    xml = client.get("/sitemap-claims.xml").content.decode()
+    day = claim.updated_at.astimezone(datetime.UTC).strftime("%Y-%m-%d")
+    assert re.search(rf"<loc>[^<]*/claims/{claim.slug}/</loc><lastmod>{day}</lastmod>", xml)
