@@ -43,18 +43,19 @@ from .models import (
     Topic,
 )
 
-
-def _statements(*, with_claim: bool = True) -> QuerySet[Statement]:
-    # Without the claim when the caller has it (a claim's own statements).
-    related = ["actor", "passage__source", *(["claim"] if with_claim else [])]
-    return Statement.objects.public().select_related(*related)
+# What a citation is shown with; a caller that has its claim or its passage already leaves it out.
+_CITED = ("actor", "passage__source", "claim")
 
 
-def _disputes() -> QuerySet[Dispute]:
+def _statements(*related: str) -> QuerySet[Statement]:
+    return Statement.objects.public().select_related(*(related or _CITED))
+
+
+def _disputes(*related: str) -> QuerySet[Dispute]:
     # A counterclaim still in draft reads as none: the prefetch leaves it None.
     return (
         Dispute.objects.public()
-        .select_related("actor", "passage__source", "claim")
+        .select_related(*(related or _CITED))
         .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
     )
 
@@ -138,7 +139,7 @@ def claim_get(*, slug: str) -> Claim:
     if claim is None:
         raise Http404("No published claim has this address.")
     _prefetched(claim, "topics", list(claim.topics.all()))
-    statements = list(_statements(with_claim=False).filter(claim=claim))
+    statements = list(_statements("actor", "passage__source").filter(claim=claim))
     # Its disputes and those it counters, in one query.
     disputes = list(_disputes().filter(Q(claim=claim) | Q(counterclaim=claim)))
     for citation in statements:
@@ -218,14 +219,8 @@ def passage_get(*, pk: int) -> Passage:
     if passage is None:
         raise Http404("No passage has this address.")
     # Their passage is this one: not read again, with its source's text, for each.
-    statements = Statement.objects.public().select_related("actor", "claim")
-    disputes = (
-        Dispute.objects.public()
-        .select_related("actor", "claim")
-        .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
-    )
-    passage.statements_public = list(statements.filter(passage=passage))
-    passage.disputes_public = list(disputes.filter(passage=passage))
+    passage.statements_public = list(_statements("actor", "claim").filter(passage=passage))
+    passage.disputes_public = list(_disputes("actor", "claim").filter(passage=passage))
     for citation in (*passage.statements_public, *passage.disputes_public):
         citation.passage = passage
     passage.authors = [a.actor for a in passage.source.authorships.select_related("actor")]

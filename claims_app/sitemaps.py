@@ -3,40 +3,22 @@ each paged (?p=2) so that none grows past what a crawler reads. Rows come from t
 
 from __future__ import annotations
 
-from functools import cached_property
-from urllib.parse import quote
-
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Paginator
-from django.urls import reverse
-from django.utils.encoding import iri_to_uri
-from django.utils.http import RFC3986_SUBDELIMS
 
 from . import selectors
+from .addresses import address, detail_url
 
 PAGE_SIZE = 500  # URLs in one sitemap page: the protocol allows 50,000; a page must be quick
-
-
-def _addresses(view: str, marker: str):
-    """A function giving the address of `view` from its one argument (a slug or an id), as
-    `reverse()` does (quoted as it quotes), but reversed once: a sitemap page lists 500
-    addresses, and reversing each was most of its time."""
-    head, tail = reverse(view, args=[marker]).split(marker)
-    safe = RFC3986_SUBDELIMS + "/~:@"
-    return lambda arg: head + iri_to_uri(quote(str(arg), safe=safe)) + tail
 
 
 class _Public(Sitemap):
     limit = PAGE_SIZE
     view = ""  # the page of one object, by its slug
-    key, marker = "slug", "sitemap-address-marker"  # a value no real one shares
-
-    @cached_property
-    def _address(self):
-        return _addresses(self.view, self.marker)
+    key = "slug"
 
     def location(self, obj):
-        return self._address(getattr(obj, self.key))
+        return detail_url(self.view, getattr(obj, self.key))
 
     def lastmod(self, obj):
         return obj.updated_at
@@ -70,7 +52,7 @@ class SourceSitemap(_Public):
 
 
 class PassageSitemap(_Public):
-    view, key, marker = "passage_detail", "pk", "987654321"
+    view, key = "passage_detail", "pk"
 
     def items(self):
         return selectors.passages_public().order_by("pk").only("pk", "updated_at")
@@ -96,7 +78,7 @@ class PageSitemap(Sitemap):
         return ["home", "claim_list", "actor_list", "source_list", "claim_map"]
 
     def location(self, name):
-        return reverse(name)
+        return address(name)
 
 
 SITEMAPS = {
