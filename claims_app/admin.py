@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import anchoring, concurrency
+from . import anchoring, concurrency, selectors
 from .models import (
     Actor,
     Alias,
@@ -567,6 +567,22 @@ class CitationForm(forms.ModelForm):
         self.fields["passage"].required = False
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
         self._new_passage: Passage | None = None
+        if "reported" in self.fields and self.instance.pk and self.instance.actor_id:
+            # What "as derived" gives for this row as saved: the curator overrides knowingly.
+            reporters = selectors.reported_derived(self.instance)
+            field = self.fields["reported"]
+            field.choices = [
+                (
+                    "",
+                    "as derived: "
+                    + (
+                        "reported by " + ", ".join(actor.name for actor in reporters)
+                        if reporters
+                        else "direct"
+                    ),
+                ),
+                *(choice for choice in field.choices if choice[0] not in ("", None)),
+            ]
 
     def clean(self):
         cleaned = super().clean()
@@ -631,6 +647,7 @@ class StatementForm(CitationForm):
             "date",
             "date_precision",
             "note",
+            "reported",
         ]
 
 
@@ -647,6 +664,7 @@ class DisputeForm(CitationForm):
             "date",
             "date_precision",
             "note",
+            "reported",
             "counterclaim",
         ]
 
@@ -668,6 +686,7 @@ class StatementInline(admin.StackedInline):
                     "quote",
                     ("date", "date_precision"),
                     "note",
+                    "reported",
                 ]
             },
         ),
@@ -692,6 +711,7 @@ class DisputeInline(admin.StackedInline):
                     "quote",
                     ("date", "date_precision"),
                     "note",
+                    "reported",
                     "counterclaim",
                 ]
             },

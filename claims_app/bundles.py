@@ -140,6 +140,7 @@ _STATEMENT_KEYS = {
     "passage": (int, False),
     "id": (int, False),
     "recorded_at": (str, False),
+    "reported": ((bool, type(None)), False),
 }
 _DISPUTE_KEYS = {
     **_STATEMENT_KEYS,
@@ -191,6 +192,7 @@ _OPTIONAL = {
         "recorded_at": ["created_at"],
         "date": ["date", "date_precision"],
         "note": ["note"],
+        "reported": ["reported"],
         "counterclaim": ["counterclaim"],
     },
 }
@@ -727,6 +729,7 @@ class _Checker:
             "date": date,
             "date_precision": precision,
             "note": item.get("note", ""),
+            "reported": item.get("reported"),
         }
         if "kind" in spec:
             if item["kind"] not in Dispute.Kind.values:
@@ -909,6 +912,8 @@ def _citation_item(citation, **extra) -> dict:
         item,
         date=citation.date_iso,
         note=citation.note,
+        # A curator's word on whether these are the actor's own words (none: as derived).
+        reported=citation.reported,
         passage=None if passage.changed else passage.pk,
         # Its id and when it entered the record: its anchor on the claim's page, its feed entry,
         # and where it stands among the newest, survive a restore.
@@ -1248,11 +1253,19 @@ class _Writer:
         passages = self._passages(items)
         claim_ids = [c.pk for c in self.claim_by_slug.values()]
         for model, key, extra in (
-            (Statement, "statements", ("created_at", "date", "date_precision", "note")),
+            (Statement, "statements", ("created_at", "date", "date_precision", "note", "reported")),
             (
                 Dispute,
                 "disputes",
-                ("created_at", "date", "date_precision", "note", "kind", "counterclaim_id"),
+                (
+                    "created_at",
+                    "date",
+                    "date_precision",
+                    "note",
+                    "reported",
+                    "kind",
+                    "counterclaim_id",
+                ),
             ),
         ):
             existing = {

@@ -90,11 +90,13 @@ def _claim_summary(claim: Claim) -> str:
 
 def _citation_summary(item: Statement | Dispute) -> str:
     """A statement's or dispute's entry, as HTML: the quote, where it is from, any note."""
+    reporters = ", ".join(actor.name for actor in item.reported_by)
     return "".join(
         [
             format_html(
-                "<blockquote><p>{}</p></blockquote><p>In <cite>{}</cite>.</p>",
+                "<blockquote><p>{}</p></blockquote><p>{} <cite>{}</cite>.</p>",
                 item.passage.quote,
+                f"As reported by {reporters} in" if reporters else "In",
                 item.passage.source.title,
             ),
             format_html("<p>{}</p>", item.note) if item.note else "",

@@ -80,7 +80,13 @@ def _quotation(request, item: Statement | Dispute) -> dict:
 def _appearance(request, statement: Statement) -> dict:
     node = _source(request, statement.passage)
     node["hasPart"] = _quotation(request, statement)
-    node["author"] = _actor(request, statement.actor)
+    # The work's author: the claimant's own words, or those who report them.
+    reporters = statement.reported_by
+    node["author"] = (
+        [_actor(request, actor) for actor in reporters]
+        if reporters
+        else _actor(request, statement.actor)
+    )
     return node
 
 
@@ -95,6 +101,8 @@ def _review(request, dispute: Dispute, claim_url: str) -> dict:
         "reviewBody": dispute.passage.quote,
         "citation": {**_source(request, dispute.passage), "hasPart": _quotation(request, dispute)},
     }
+    if dispute.reported_by:  # the disputant's words, as its source's authors report them
+        node["citation"]["author"] = [_actor(request, actor) for actor in dispute.reported_by]
     if dispute.date_iso:
         node["datePublished"] = dispute.date_iso
     if dispute.counterclaim:  # a published one: a draft counterclaim reads as none

@@ -786,12 +786,36 @@ class RefreshesClaimSearch(models.Model):
         abstract = True
 
 
+class Reportable(models.Model):
+    """A statement or dispute whose words may be reported: its actor is neither an author nor
+    the publisher of its passage's source, nor affiliated to one (Asmolov's article reports
+    Amnesty International's figure). Derived when read (`selectors.reporting_fill`), unless a
+    curator says otherwise here."""
+
+    reported = models.BooleanField(
+        "reported",
+        null=True,
+        blank=True,
+        default=None,
+        choices=[(None, "as derived"), (True, "reported"), (False, "direct")],
+        help_text=(
+            "Whether these are the actor's words as someone else reports them. As derived: "
+            "reported when the actor is neither an author nor the publisher of the source, nor "
+            "affiliated to one. Choose “direct” for, say, a spokesperson quoted in her own "
+            "ministry's statement."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class PublicThroughClaimQuerySet(models.QuerySet):
     def public(self):
         return self.filter(claim__published=True)
 
 
-class Statement(RefreshesClaimSearch, Timestamped, PartialDateMixin):
+class Statement(RefreshesClaimSearch, Reportable, Timestamped, PartialDateMixin):
     """An actor makes, repeats or endorses a claim, in a passage (of any actor's source)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="statements")
@@ -812,7 +836,7 @@ class Statement(RefreshesClaimSearch, Timestamped, PartialDateMixin):
         return f"{self.actor} states “{self.claim}”"
 
 
-class Dispute(RefreshesClaimSearch, Timestamped, PartialDateMixin):
+class Dispute(RefreshesClaimSearch, Reportable, Timestamped, PartialDateMixin):
     """An actor disputes a claim, in a passage, optionally resting on a counterclaim."""
 
     class Kind(models.TextChoices):

@@ -203,6 +203,12 @@ GAP = 96  # between columns, room for an edge's label
 ROW = 58
 
 
+def _reported(item) -> str:
+    """The words ", as reported by …" when a statement's or dispute's words are others' report."""
+    reporters = getattr(item, "reported_by", [])
+    return f", as reported by {', '.join(a.name for a in reporters)}" if reporters else ""
+
+
 def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
     """The claim in the middle, a row for each statement on the left (its claimant) and for
     each dispute on the right (its disputant); each edge, labelled "states" or with the
@@ -238,7 +244,7 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
         y = row_y(i, len(statements))
         actor = statement.actor
         label = (
-            f"{actor.name} states it, in passage #{statement.passage_id}: "
+            f"{actor.name} states it{_reported(statement)}, in passage #{statement.passage_id}: "
             f"{_quote(statement.passage.quote)}"
         )
         body.append(_edge(
@@ -253,8 +259,8 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
         y = row_y(i, len(disputes))
         actor = dispute.actor
         label = (
-            f"{actor.name} {dispute.kind} it, in passage #{dispute.passage_id}: "
-            f"{_quote(dispute.passage.quote)}"
+            f"{actor.name} {dispute.kind} it{_reported(dispute)}, "
+            f"in passage #{dispute.passage_id}: {_quote(dispute.passage.quote)}"
         )
         body.append(_edge(
             [(x_mid + NODE_W + 40, mid_y), (x_right - GAP * 0.7, y + 22), (x_right, y + 22)],

@@ -5,6 +5,7 @@ here, so that a draft claim cannot leak through a road someone forgot.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import re
 import time
@@ -33,6 +34,7 @@ from . import search
 from .anchoring import OFFER_SCORE
 from .models import (
     Actor,
+    Authorship,
     Claim,
     ClaimStatus,
     DeletedPassage,
@@ -57,6 +59,102 @@ def _disputes(*related: str) -> QuerySet[Dispute]:
         Dispute.objects.public()
         .select_related(*(related or _CITED))
         .prefetch_related(Prefetch("counterclaim", queryset=Claim.objects.public()))
+    )
+
+
+_REPORTER_FIELDS = ("slug", "name", "kind", "wikidata", "affiliation")  # what pages show of one
+
+
+def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]] | None = None):
+    """Give each statement or dispute in `items` its `reported_by`: the actors whose report of
+    the actor's words it is (its source's authors, or its publisher when it has none), or []
+    when the words are the actor's own; and `is_reported`. Reported, unless a curator said
+    otherwise (`reported`), when the actor is neither an author nor the publisher of the source,
+    nor affiliated to one (either way round: a spokesperson and her ministry, a researcher and
+    his NGO). What the items do not carry is read in at most three queries, whatever their
+    number; `voices` gives the (authors, publisher) of sources the caller has read already."""
+    items = list(items)
+    voices = dict(voices or {})
+    source_of: dict[int, int] = {}  # passage -> source
+    publisher_of: dict[int, int | None] = {}
+    unread = set()
+    for item in items:
+        passage = item.passage if type(item).passage.is_cached(item) else None
+        if passage is not None and passage.__dict__.get("source_id") in voices:
+            source_of[item.passage_id] = passage.source_id
+            continue
+        source = passage.source if passage and Passage.source.is_cached(passage) else None
+        if source is not None and "publisher_id" in source.__dict__:
+            source_of[item.passage_id] = source.pk
+            publisher_of[source.pk] = source.publisher_id
+        else:
+            unread.add(item.passage_id)
+    if unread:
+        for pk, source_id, publisher_id in Passage.objects.filter(pk__in=unread).values_list(
+            "pk", "source_id", "source__publisher_id"
+        ):
+            source_of[pk] = source_id
+            publisher_of[source_id] = publisher_id
+    known = {
+        actor.pk: actor
+        for authors, publisher in voices.values()
+        for actor in (*authors, *([publisher] if publisher else []))
+    }
+    known.update(
+        (item.actor_id, item.actor)
+        for item in items
+        if type(item).actor.is_cached(item) and "affiliation_id" in item.actor.__dict__
+    )
+    to_read = set(source_of.values()) - set(voices)
+    authors_of: dict[int, list[Actor]] = {}
+    if to_read:
+        for authorship in (
+            Authorship.objects.filter(source__in=to_read)
+            .select_related("actor")
+            .only("source", *(f"actor__{name}" for name in _REPORTER_FIELDS))
+            .order_by("source", "position", "pk")
+        ):
+            authors_of.setdefault(authorship.source_id, []).append(authorship.actor)
+            known.setdefault(authorship.actor_id, authorship.actor)
+    wanted = {item.actor_id for item in items} | {publisher_of[pk] for pk in to_read}
+    wanted -= {None, *known}
+    if wanted:
+        known.update(
+            (actor.pk, actor)
+            for actor in Actor.objects.filter(pk__in=wanted).order_by().only(*_REPORTER_FIELDS)
+        )
+    for pk in to_read:
+        publisher = publisher_of[pk]
+        voices[pk] = (authors_of.get(pk, []), known[publisher] if publisher else None)
+    for item in items:
+        authors, publisher = voices[source_of[item.passage_id]]
+        speakers = [*authors, *([publisher] if publisher else [])]
+        reported = item.reported
+        if reported is None:
+            reported = bool(speakers) and not _speaks_for(known[item.actor_id], speakers)
+        item.is_reported = reported
+        item.reported_by = (authors or speakers) if reported else []
+        # Where its reporters published it, when they are its authors.
+        item.reported_publisher = publisher if reported and authors else None
+    return items
+
+
+def reported_derived(item) -> list[Actor]:
+    """Whose report a saved statement's or dispute's words are, leaving aside a curator's
+    `reported` ([] when direct)."""
+    probe = copy.copy(item)
+    probe.reported = None
+    return reporting_fill([probe])[0].reported_by
+
+
+def _speaks_for(actor: Actor, speakers: list[Actor]) -> bool:
+    """Whether `actor` is one of `speakers` (a source's authors and publisher), or affiliated
+    to one, or one of them to it."""
+    ids = {speaker.pk for speaker in speakers}
+    return (
+        actor.pk in ids
+        or actor.affiliation_id in ids
+        or any(speaker.affiliation_id == actor.pk for speaker in speakers)
     )
 
 
@@ -144,6 +242,7 @@ def claim_get(*, slug: str) -> Claim:
     disputes = list(_disputes().filter(Q(claim=claim) | Q(counterclaim=claim)))
     for citation in statements:
         citation.claim = claim
+    reporting_fill([*statements, *disputes])
     _prefetched(claim, "statements", statements)
     _prefetched(claim, "disputes", [d for d in disputes if d.claim_id == claim.pk])
     claim.countered = sorted(
@@ -224,6 +323,10 @@ def passage_get(*, pk: int) -> Passage:
     for citation in (*passage.statements_public, *passage.disputes_public):
         citation.passage = passage
     passage.authors = [a.actor for a in passage.source.authorships.select_related("actor")]
+    reporting_fill(
+        [*passage.statements_public, *passage.disputes_public],
+        voices={passage.source_id: (passage.authors, passage.source.publisher)},
+    )
     return passage
 
 
@@ -297,7 +400,7 @@ def claims_newest(*, limit: int, topic: Topic | None = None) -> list[Claim]:
 
 def disputes_newest(*, limit: int) -> list[Dispute]:
     """The disputes of published claims recorded last."""
-    return list(_disputes().order_by("-created_at", "-pk")[:limit])
+    return reporting_fill(_disputes().order_by("-created_at", "-pk")[:limit])
 
 
 def actor_activity(*, actor: Actor, limit: int) -> list[Statement | Dispute]:
@@ -305,7 +408,7 @@ def actor_activity(*, actor: Actor, limit: int) -> list[Statement | Dispute]:
     statements = _statements().filter(actor=actor).order_by("-created_at", "-pk")[:limit]
     disputes = _disputes().filter(actor=actor).order_by("-created_at", "-pk")[:limit]
     mixed = sorted([*statements, *disputes], key=lambda item: item.created_at, reverse=True)
-    return mixed[:limit]
+    return reporting_fill(mixed[:limit])
 
 
 TIMELINE_MAX = 150  # statements and disputes drawn one by one on an actor's timeline

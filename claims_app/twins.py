@@ -25,9 +25,16 @@ def _claim_ref(request, claim) -> dict:
     }
 
 
+def _reported_by(item) -> list[dict]:
+    """Whose report of the actor's words a statement or dispute is (selectors.reporting_fill):
+    the source's authors, or its publisher; [] when the words are the actor's own."""
+    return [_actor(actor) for actor in item.reported_by]
+
+
 def _statement(request, statement: Statement) -> dict:
     return {
         "actor": _actor(statement.actor),
+        "reported_by": _reported_by(statement),
         "claim": _claim_ref(request, statement.claim),
         "date": statement.date_iso or None,
         "note": statement.note,
@@ -37,6 +44,7 @@ def _statement(request, statement: Statement) -> dict:
 def _dispute(request, dispute: Dispute) -> dict:
     return {
         "actor": _actor(dispute.actor),
+        "reported_by": _reported_by(dispute),
         "claim": _claim_ref(request, dispute.claim),
         "kind": dispute.kind,
         "date": dispute.date_iso or None,
@@ -246,6 +254,7 @@ def claim(request, claim: Claim) -> dict:
     def citation(item) -> dict:
         return {
             "actor": _actor(item.actor),
+            "reported_by": _reported_by(item),
             "passage": _passage_ref(request, item.passage),
             "source": {"slug": item.passage.source.slug, "title": item.passage.source.title},
             "date": item.date_iso or None,
@@ -302,6 +311,7 @@ def actor(request, actor: Actor) -> dict:
             {
                 "claim": _claim_ref(request, item.claim),
                 "passage": _passage_ref(request, item.passage),
+                "reported_by": _reported_by(item),
                 **{key: getattr(item, key) for key in extra},
             }
             for item in items
@@ -400,6 +410,7 @@ def home(request, summary: dict) -> dict:
         "newest_disputes": [
             {
                 "actor": _actor(d.actor),
+                "reported_by": _reported_by(d),
                 "kind": d.kind,
                 "claim": _claim_ref(request, d.claim),
                 "passage": _passage_ref(request, d.passage),

@@ -421,6 +421,8 @@ def actor_detail(request, slug, fmt="html"):
         actor.disputed_page = _page(
             request, actor.disputes_public, settings.LIST_PAGE_SIZE, "disputed_page"
         )
+        for page in (actor.made_page, actor.disputed_page):
+            page.object_list = selectors.reporting_fill(page.object_list)
         if fmt == "html":
             timeline = selectors.actor_timeline(actor=actor)
             actor.timeline = pictures.actor_timeline_svg(actor, timeline)
