@@ -78,6 +78,7 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
     source_of: dict[int, int] = {}  # passage -> source
     publisher_of: dict[int, int | None] = {}
     unread = set()
+    publishers = []  # read with their sources
     for item in items:
         passage = item.passage if type(item).passage.is_cached(item) else None
         if passage is not None and passage.__dict__.get("source_id") in voices:
@@ -87,6 +88,8 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
         if source is not None and "publisher_id" in source.__dict__:
             source_of[item.passage_id] = source.pk
             publisher_of[source.pk] = source.publisher_id
+            if source.publisher_id and Source.publisher.is_cached(source):
+                publishers.append(source.publisher)
         else:
             unread.add(item.passage_id)
     if unread:
@@ -105,6 +108,7 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
         for item in items
         if type(item).actor.is_cached(item) and "affiliation_id" in item.actor.__dict__
     )
+    known.update((publisher.pk, publisher) for publisher in publishers)
     to_read = set(source_of.values()) - set(voices)
     authors_of: dict[int, list[Actor]] = {}
     if to_read:
@@ -237,9 +241,13 @@ def claim_get(*, slug: str) -> Claim:
     if claim is None:
         raise Http404("No published claim has this address.")
     _prefetched(claim, "topics", list(claim.topics.all()))
-    statements = list(_statements("actor", "passage__source").filter(claim=claim))
+    statements = list(_statements("actor", "passage__source__publisher").filter(claim=claim))
     # Its disputes and those it counters, in one query.
-    disputes = list(_disputes().filter(Q(claim=claim) | Q(counterclaim=claim)))
+    disputes = list(
+        _disputes("actor", "passage__source__publisher", "claim").filter(
+            Q(claim=claim) | Q(counterclaim=claim)
+        )
+    )
     for citation in statements:
         citation.claim = claim
     reporting_fill([*statements, *disputes])
