@@ -294,31 +294,55 @@ def _entry(ref: Reference, style: str) -> str:
     # book's title, in italics), its own marks are put back.
     item["title"] = inner_quotes(title)
     entry = _formatted(style, item)
-    found = re.search(re.escape(html.escape(item["title"], quote=False)), entry, re.IGNORECASE)
+    found = re.search(re.escape(_shielded(item["title"])), entry, re.IGNORECASE)
     if found and not entry[: found.start()].endswith("“"):
         entry = entry[: found.start()] + _marks_restored(found[0], title) + entry[found.end() :]
     # American punctuation, as the styles' en-US locale asks (`punctuation-in-quote`): a period
     # or comma after a closing quotation mark goes inside it; citeproc-py leaves it out.
-    return re.sub(r"((?:’)?”)([.,])", r"\2\1", entry)
+    entry = re.sub(r"((?:’)?”)([.,])", r"\2\1", entry)
+    return _unshielded(entry)
 
 
 def _marks_restored(entry_title: str, title: str) -> str:
-    """`entry_title` (the title as the style printed it, escaped, made with `inner_quotes`)
-    with the quotation marks `title` had where inner_quotes changed them."""
-    out, at = [], 0
-    for original, changed in zip(title, inner_quotes(title), strict=True):
-        width = len(html.escape(changed, quote=False))
-        out.append(original if original != changed else entry_title[at : at + width])
-        at += width
-    return "".join(out)
+    """`entry_title` (the title as the style printed it, made with `inner_quotes`) with the
+    quotation marks `title` had where inner_quotes changed them."""
+    return "".join(
+        original if original != changed else printed
+        for original, changed, printed in zip(title, inner_quotes(title), entry_title, strict=True)
+    )
+
+
+# citeproc-py's HTML formatter escapes its own words ("&" for "and") but not the item's: the
+# characters HTML reads go in as stand-ins (private-use code points, which no case change
+# touches), and come out escaped.
+_SHIELDS = {"&": "\ue001", "<": "\ue002", ">": "\ue003"}
+_ESCAPED = {"\ue001": "&amp;", "\ue002": "&lt;", "\ue003": "&gt;"}
+
+
+def _shielded(text: str) -> str:
+    return text.translate(str.maketrans(_SHIELDS))
+
+
+def _unshielded(text: str) -> str:
+    return text.translate(str.maketrans(_ESCAPED))
 
 
 def _formatted(style: str, item: dict) -> str:
+    item = {
+        key: _shielded(value) if isinstance(value, str) else _shielded_names(value)
+        for key, value in item.items()
+    }
     bibliography = CitationStylesBibliography(
-        _style(STYLES[style].file), CiteProcJSON([copy.deepcopy(item)]), formatter.html
+        _style(STYLES[style].file), CiteProcJSON([item]), formatter.html
     )
     bibliography.register(Citation([CitationItem(item["id"])]))
     return str(bibliography.bibliography()[0])
+
+
+def _shielded_names(value):
+    if isinstance(value, list):  # names
+        return [{k: _shielded(v) for k, v in name.items()} for name in value]
+    return copy.deepcopy(value)  # dates
 
 
 def citations_styled(ref: Reference) -> list[tuple[str, str]]:
