@@ -369,6 +369,14 @@ def test_the_passage_and_source_pages_link_their_downloads(seeded, client):
         page = lxml_html.fromstring(client.get(url).content)
         links = {a.get("href") for a in page.xpath("//p[@class='downloads']/a")}
         assert links == {f"{base}.csl.json", f"{base}.bib", f"{base}.ris"}
+        # The head advertises them too, each with its type, as it does the JSON twin.
+        advertised = {
+            link.get("href"): link.get("type")
+            for link in page.xpath("//head/link[@rel='alternate']")
+        }
+        assert advertised[f"{base}.csl.json"] == "application/vnd.citationstyles.csl+json"
+        assert advertised[f"{base}.bib"] == "application/x-bibtex"
+        assert advertised[f"{base}.ris"] == "application/x-research-info-systems"
         for link in links:
             assert client.get(link).status_code == 200
 
