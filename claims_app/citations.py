@@ -261,7 +261,7 @@ def _title_cased(title: str) -> str:
         bare = word[lead:].rstrip("’”\"'),.:;!?]")
         free = i == 0 or i == len(words) - 1 or words[i - 1].endswith(":")
         if bare.lower() in _STOP_WORDS and not free:
-            if bare[:1].isupper() and bare[1:].islower():
+            if bare[:1].isupper() and bare[1:] == bare[1:].lower():  # "For", "A"
                 words[i] = word[:lead] + bare.lower() + word[lead + len(bare) :]
         elif lead and bare.islower():
             words[i] = word[:lead] + bare[:1].upper() + word[lead + 1 :]

@@ -4,14 +4,18 @@ BibTeX and RIS downloads, and the meta tags Zotero's "Embedded Metadata" transla
 
 import dataclasses
 import datetime
+import html
 import io
 import itertools
 import json
+import re
 
 import bibtexparser
 import pytest
 import rispy
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from claims_app import citations
@@ -200,6 +204,14 @@ def test_each_style_cites_a_seed_source_as_its_rules_give(seeded, client):
         "MLA": "Asmolov, Konstantin. “A Failed ‘Human Rights’ Attack on the DPRK.” "
         f"<i>New Eastern Outlook</i>, 6 Sept. 2023, {url}.",
     }
+
+
+def test_headline_style_lowers_short_words_however_they_were_written():
+    ref = _reference(title="Life As A Prisoner In The Camps: A Survey", quote="")
+    entry = citations.citation_styled(ref, "chicago")
+    assert "“Life as a Prisoner in the Camps: A Survey.”" in entry
+    # APA keeps the title as it was written.
+    assert "Life As A Prisoner In The Camps: A Survey." in citations.citation_styled(ref, "apa")
 
 
 def test_a_title_in_italics_keeps_its_own_double_quotation_marks():
@@ -493,3 +505,47 @@ def test_a_reference_manager_saves_a_report_with_each_author_and_its_original(cl
         "url": "https://example.org/report",
     }
     assert saved["dc"]["DC.creator"] == ["Jane Roe", "Li Wei"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Any text a curator can type
+
+
+_text = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=_text,
+    names=st.lists(st.tuples(_text, st.booleans()), max_size=3),
+    publisher=st.one_of(st.just(""), _text),
+    date=st.one_of(st.none(), st.dates(min_value=datetime.date(1, 1, 1))),
+    precision=st.sampled_from(["year", "month", "day"]),
+    kind=st.sampled_from([kind for kind, _ in Source.Kind.choices]),
+    language=st.sampled_from(["en", "ko", "ru", ""]),
+)
+def test_every_format_takes_any_text_and_escapes_it(
+    title, names, publisher, date, precision, kind, language
+):
+    if date is not None and precision != "day":
+        date = date.replace(day=1, month=1 if precision == "year" else date.month)
+    ref = _reference(
+        title=title,
+        authors=tuple(Author(name, person) for name, person in names),
+        publisher=publisher,
+        date=date,
+        date_precision=precision,
+        kind=kind,
+        language=language,
+    )
+    for style in citations.STYLES:
+        entry = citations.citation_styled(ref, style)
+        # HTML: nothing but the style's own <i> and <b> tags, every other "<" escaped.
+        assert "<" not in re.sub(r"</?(i|b)>", "", entry), entry
+        assert html.unescape(re.sub(r"</?(i|b)>", "", entry)).count(FRAGMENT) == 1, entry
+    assert citations.citation_plain(ref).endswith(PERMALINK)
+    library = bibtexparser.parse_string(citations.bibtex(ref))
+    assert len(library.entries) == 1 and not library.failed_blocks
+    [record] = rispy.loads(citations.ris(ref))
+    assert record["urls"] == [FRAGMENT]
+    json.dumps(citations.csl_item(ref))
