@@ -10,7 +10,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import anchoring
+from . import anchoring, citations
 
 
 def marked_text(text: str, passages) -> str:
@@ -112,3 +112,9 @@ def searched(request) -> str:
         return request.GET.get("q", "") if request is not None else ""
     except SuspiciousOperation:
         return ""
+
+
+def citation_styles(ref: citations.Reference) -> list[tuple[str, str]]:
+    """(style's name, entry) of a reference in each style, each entry's HTML as citeproc-py
+    made it (its text escaped, titles in `<i>`)."""
+    return [(label, mark_safe(entry)) for label, entry in citations.citations_styled(ref)]

@@ -23,6 +23,7 @@ class SlugConverter:
 register_converter(SlugConverter, "uslug")
 
 JSON, CSV = {"fmt": "json"}, {"fmt": "csv"}
+CSL, BIB, RIS = {"fmt": "csl"}, {"fmt": "bib"}, {"fmt": "ris"}  # citation downloads
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -42,8 +43,14 @@ urlpatterns = [
     path("sources.csv", views.source_list, CSV, name="source_list_csv"),
     path("sources/<uslug:slug>/", views.source_detail, name="source_detail"),
     path("sources/<uslug:slug>.json", views.source_detail, JSON, name="source_json"),
+    path("sources/<uslug:slug>.csl.json", views.source_detail, CSL, name="source_csl"),
+    path("sources/<uslug:slug>.bib", views.source_detail, BIB, name="source_bib"),
+    path("sources/<uslug:slug>.ris", views.source_detail, RIS, name="source_ris"),
     path("passages/<int:pk>/", views.passage_detail, name="passage_detail"),
     path("passages/<int:pk>.json", views.passage_detail, JSON, name="passage_json"),
+    path("passages/<int:pk>.csl.json", views.passage_detail, CSL, name="passage_csl"),
+    path("passages/<int:pk>.bib", views.passage_detail, BIB, name="passage_bib"),
+    path("passages/<int:pk>.ris", views.passage_detail, RIS, name="passage_ris"),
     path("topics/<uslug:slug>/", views.topic_detail, name="topic_detail"),
     path("topics/<uslug:slug>.json", views.topic_detail, JSON, name="topic_json"),
     path("map/", views.claim_map, name="claim_map"),

@@ -4,6 +4,7 @@ format asked for (HTML, or the JSON and CSV twins at the same path with a suffix
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import cursors, jsonld, pictures, search, selectors, twins
+from . import citations, cursors, jsonld, pictures, search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
 from .models import Actor, Claim, ClaimStatus, Source, Topic
 
@@ -141,6 +142,25 @@ def _cell(value) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# The citation downloads of a source or a passage: fmt -> (suffix, content type, writer).
+CITATION_FORMATS = {
+    "csl": (
+        ".csl.json",
+        "application/vnd.citationstyles.csl+json",
+        lambda ref: json.dumps([citations.csl_item(ref)], ensure_ascii=False, indent=2) + "\n",
+    ),
+    "bib": (".bib", "application/x-bibtex", citations.bibtex),
+    "ris": (".ris", "application/x-research-info-systems", citations.ris),
+}
+
+
+def _citation_download(fmt: str, ref: citations.Reference) -> HttpResponse:
+    suffix, content_type, write = CITATION_FORMATS[fmt]
+    response = HttpResponse(write(ref), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ref.key}{suffix}"'
+    return response
 
 
 def _error(fmt: str, status: int, errors: dict):
@@ -372,13 +392,18 @@ def _detail(request, slug, fmt, *, model, get, template, name, to_json):
     except Http404:
         moved = selectors.renamed_url(model=model, slug=slug)
         if moved:
-            twin = moved.rstrip("/") + ".json"  # /claims/<slug>/ -> /claims/<slug>.json
-            return HttpResponsePermanentRedirect(twin if fmt == "json" else moved)
-        if fmt == "json":
+            if fmt == "html":
+                return HttpResponsePermanentRedirect(moved)
+            # /claims/<slug>/ -> /claims/<slug>.json (or .csl.json, .bib, .ris)
+            suffix = CITATION_FORMATS[fmt][0] if fmt in CITATION_FORMATS else ".json"
+            return HttpResponsePermanentRedirect(moved.rstrip("/") + suffix)
+        if fmt != "html":
             return _error("json", 404, {name: [f"There is no {name} “{slug}”."]})
         raise
     if fmt == "json":
         return _json(to_json(request, obj))
+    if fmt in CITATION_FORMATS:
+        return _citation_download(fmt, obj.reference)
     return render(request, template, {name: obj})
 
 
@@ -447,7 +472,11 @@ def actor_detail(request, slug, fmt="html"):
 def source_detail(request, slug, fmt="html"):
     def source_with_page(*, slug):
         source = selectors.source_get(slug=slug)
-        source.claims_page = _page(request, source.claims_cited, settings.LIST_PAGE_SIZE)
+        if fmt in ("html", "json"):
+            source.claims_page = _page(request, source.claims_cited, settings.LIST_PAGE_SIZE)
+        source.reference = citations.reference(
+            source=source, permalink=request.build_absolute_uri(source.get_absolute_url())
+        )
         if fmt == "html":
             source.preview = _source_preview(source)
         return source
@@ -493,7 +522,7 @@ def passage_detail(request, pk, fmt="html"):
         passage = selectors.passage_get(pk=pk)
     except Http404:
         deleted = selectors.passage_deleted(pk=pk)
-        if fmt == "json":
+        if fmt != "html":  # the JSON twin and the citation downloads alike
             if deleted is None:
                 return _error("json", 404, {"passage": [f"There is no passage #{pk}."]})
             return _json(twins.passage_deleted(deleted), status=410)
@@ -502,6 +531,14 @@ def passage_detail(request, pk, fmt="html"):
         return render(request, "passages/gone.html", {"deleted": deleted}, status=410)
     if fmt == "json":
         return _json(twins.passage(request, passage))
+    passage.reference = citations.reference(
+        source=passage.source,
+        passage=passage,
+        authors=passage.authors,
+        permalink=request.build_absolute_uri(passage.get_absolute_url()),
+    )
+    if fmt in CITATION_FORMATS:
+        return _citation_download(fmt, passage.reference)
     # A shared passage link previews its words, and where they are from.
     passage.preview_title = f"“{passage.quote}”"
     passage.preview = _source_preview(passage.source, authors=passage.authors)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
-from claims_app import addresses, pictures, search, templating
+from claims_app import addresses, citations, pictures, search, templating
 
 
 def url(name: str, *args) -> str:
@@ -35,6 +35,9 @@ def environment(**options) -> Environment:
         query_with=templating.query_with,
         searched=templating.searched,
         legend_key=pictures.legend_key,
+        citation_plain=citations.citation_plain,
+        citation_styles=templating.citation_styles,
+        citation_meta=citations.meta_tags,
     )
     env.filters.update(
         # Django's, where Jinja2 has none or one that means something else (its `capitalize`

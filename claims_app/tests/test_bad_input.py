@@ -265,6 +265,12 @@ def test_an_oversized_body_is_refused_and_nothing_written(client, seeded, settin
     assert client.post("/claims/", {"q": "x" * 20_000}).status_code == 405
 
 
+# The citation downloads (CSL-JSON, BibTeX, RIS), files a reference manager reads as data.
+CITATION_TYPES = (
+    "application/vnd.citationstyles.csl+json",
+    "application/x-bibtex",
+    "application/x-research-info-systems",
+)
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
 
 
@@ -318,8 +324,9 @@ def test_markup_in_any_text_field_is_escaped_in_every_output(client):
         checked += 1
         body = response.content.decode()
         kind = response["Content-Type"]
-        if kind.startswith(("application/json", "text/csv")):
-            continue  # JSON strings and CSV cells: markup is data there (and never sniffed)
+        data = ("application/json", "text/csv", *CITATION_TYPES)
+        if kind.startswith(data):
+            continue  # JSON strings, CSV cells, citation fields: data there (and never sniffed)
         assert "<script>alert" not in body, url
         assert "<img src=x" not in body, url
     assert checked >= len(urls.urlpatterns), checked  # every kind of page, and its twin

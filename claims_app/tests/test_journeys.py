@@ -74,7 +74,8 @@ def test_the_citer_copies_a_passage_citation_holding_its_permalink(
     permalink = f"{live_server.url}/passages/{passage.pk}/"
     assert copied.endswith(permalink)
     assert f"“{passage.quote}”" in copied
-    assert passage.source.title in copied
+    # The title as written, its own quotation marks single inside the citation's double ones.
+    assert "“DPRK Is Still Being Persecuted For ‘Violating Human Rights’”" in copied
     # The permalink it holds shows the same words.
     page.goto(permalink)
     expect(page.locator(f"mark#passage-{passage.pk}")).to_have_text(passage.quote)

@@ -33,6 +33,12 @@ def _addresses() -> dict[str, str]:
         "sources.csv": "/sources.csv",
         "source.json": f"/sources/{SOURCE}.json",
         "passage.json": f"/passages/{passage.pk}.json",
+        "passage.csl.json": f"/passages/{passage.pk}.csl.json",
+        "passage.bib": f"/passages/{passage.pk}.bib",
+        "passage.ris": f"/passages/{passage.pk}.ris",
+        "source.csl.json": f"/sources/{SOURCE}.csl.json",
+        "source.bib": f"/sources/{SOURCE}.bib",
+        "source.ris": f"/sources/{SOURCE}.ris",
         "topic.json": f"/topics/{TOPIC}.json",
     }
     filtered = {
