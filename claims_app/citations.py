@@ -63,6 +63,11 @@ class Reference:
     quote: str = ""  # a passage's words ("" for a whole source)
     fragment_url: str = ""  # the original scrolled to the passage's words, when known
     key: str = "source"  # what the downloads name the item by
+    # Whose words a passage reports, and who reports them (the source's authors, or its
+    # publisher): Amnesty International's figure in Asmolov's article. Empty: the words are
+    # the source's own.
+    speakers: tuple[str, ...] = ()
+    reporters: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -88,9 +93,18 @@ class Reference:
 
 def reference(*, source, permalink: str, passage=None, authors=None) -> Reference:
     """The reference of `source` (or of `passage` in it); `authors` are the source's author
-    actors when the caller has them already."""
+    actors when the caller has them already. A passage's public statements and disputes, when
+    it carries them (`selectors.passage_get`), say whose words it reports."""
     if authors is None:
         authors = [authorship.actor for authorship in source.authorships.all()]
+    reported = [
+        item
+        for item in (
+            *getattr(passage, "statements_public", ()),
+            *getattr(passage, "disputes_public", ()),
+        )
+        if item.reported_by
+    ]
     return Reference(
         title=source.title,
         kind=source.kind,
@@ -104,6 +118,10 @@ def reference(*, source, permalink: str, passage=None, authors=None) -> Referenc
         quote=passage.quote if passage else "",
         fragment_url=(passage.text_fragment_url or "") if passage else "",
         key=f"passage-{passage.pk}" if passage else _ascii_key(source.slug),
+        speakers=tuple(dict.fromkeys(item.actor.name for item in reported)),
+        reporters=tuple(
+            dict.fromkeys(actor.name for item in reported for actor in item.reported_by)
+        ),
     )
 
 
@@ -142,7 +160,13 @@ def citation_plain(ref: Reference) -> str:
     ]
     sentences = [", ".join(part for part in head if part)]
     if ref.quote:
-        sentences.append(f"Passage: “{inner_quotes(ref.quote)}”")
+        words = f"Passage: “{inner_quotes(ref.quote)}”"
+        if ref.speakers:  # whose words these are, in whose report
+            words += (
+                f" ({names_joined(list(ref.speakers))}, as reported by "
+                f"{names_joined(list(ref.reporters))})"
+            )
+        sentences.append(words)
     text = ". ".join(sentences) + "."
     original = ref.fragment_url or ref.original_url
     if original:

@@ -398,7 +398,8 @@ def test_the_passage_page_offers_the_plain_citation_to_copy(seeded, client):
     page = lxml_html.fromstring(client.get(f"/passages/{passage.pk}/").content)
     assert page.get_element_by_id("citation").text_content() == (
         "Konstantin Asmolov, “DPRK Is Still Being Persecuted For ‘Violating Human Rights’”, "
-        f"New Eastern Outlook, December 2018. Passage: “{AMNESTY_QUOTE}”. "
+        f"New Eastern Outlook, December 2018. Passage: “{AMNESTY_QUOTE}” "
+        "(Amnesty International, as reported by Konstantin Asmolov). "
         f"Permalink: http://localhost/passages/{passage.pk}/"
     )
 

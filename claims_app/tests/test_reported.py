@@ -3,6 +3,7 @@ the publisher of its passage's source, nor affiliated to one, is someone else's 
 actor's words, and every place that shows it says by whom and where; a curator can say
 otherwise."""
 
+import html
 import json
 import re
 
@@ -73,8 +74,14 @@ def test_the_130000_claim_says_the_words_are_asmolovs_report_of_amnesty(seeded, 
     assert dispute["reported_by"] == []
 
     passage = statement["passage"]["id"]
-    words = _text(client.get(f"/passages/{passage}/").content)
-    assert "Amnesty International, as reported by Konstantin Asmolov, states:" in words
+    page = client.get(f"/passages/{passage}/").content
+    assert "Amnesty International, as reported by Konstantin Asmolov, states:" in _text(page)
+    # The citation a reader copies says whose words these are, and in whose report.
+    citation = html.unescape(
+        re.search(rb'<pre class="citation-text" id="citation">(.*?)</pre>', page, re.S)[1].decode()
+    )
+    assert citation.startswith("Konstantin Asmolov, “DPRK Is Still Being Persecuted")
+    assert "North Korea” (Amnesty International, as reported by Konstantin Asmolov). " in citation
     passage_twin = client.get(f"/passages/{passage}.json").json()
     assert [s["reported_by"] for s in passage_twin["statements"]] == [[ASMOLOV]]
 
