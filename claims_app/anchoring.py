@@ -389,11 +389,13 @@ def _word_boundary(text: str, at: int) -> bool:
     return at in (0, len(text)) or bool(_BOUNDARY.match(text, at)) or _unsure(text, at)
 
 
-@functools.lru_cache(maxsize=4)
 def _folded(text: str) -> str:
     """`text` as the browser compares it, a character for a character: case and accents
     dropped, curly quotation marks straight."""
     return "".join(map(_fold_character, text.translate(_QUOTE_MARKS)))
+
+
+_folded_text = functools.lru_cache(maxsize=4)(_folded)  # the source's text, folded once
 
 
 @functools.lru_cache(maxsize=4096)
@@ -411,7 +413,7 @@ def _pattern(words: list[str]) -> re.Pattern:
 def _find(text: str, words: list[str], at: int, starts: bool, ends: bool):
     """The first (start, end) of `words` from `at` on, bounded where asked; as the browser
     does, a match that is not is skipped whole."""
-    for match in _pattern(words).finditer(_folded(text), at):
+    for match in _pattern(words).finditer(_folded_text(text), at):
         s, e = match.span()
         if (not starts or _word_boundary(text, s)) and (not ends or _word_boundary(text, e)):
             return s, e

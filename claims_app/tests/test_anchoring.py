@@ -7,7 +7,7 @@ import string
 import urllib.parse
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims_app import anchoring
@@ -482,6 +482,7 @@ def test_no_fragment_where_nothing_on_its_line_tells_a_repeat_apart():
     )
 
 
+@settings(deadline=None)  # each example tries many directives; on a busy machine it can be slow
 @given(st.text(alphabet="ab c.\n", min_size=1, max_size=80), st.data())
 def test_a_text_fragment_never_leads_to_other_words(text, data):
     start = data.draw(st.integers(0, len(text) - 1))
