@@ -270,6 +270,20 @@ HARD_CASES = [
         0,
         True,
     ),
+    (
+        "a figure with a non-breaking space",
+        "Some said 130\u00a0000 held. Others said 130\u00a0000 held in camps.",
+        "130\u00a0000 held in",
+        0,
+        True,
+    ),
+    (
+        "a figure with a thin space",
+        "Some said 130\u2009000 held. Others said 130\u2009000 held in camps.",
+        "130\u2009000 held",
+        1,
+        True,
+    ),
     ("Chinese, a whole sentence", "东京大学的报告。东京的报告。", "东京的报告。", 0, True),
     (
         "Chinese, where only a dictionary knows the words",
