@@ -7,10 +7,13 @@ as in the W3C TextPositionSelector. Nothing here touches the database.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 
+import regex
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -347,9 +350,24 @@ def _clamp(text: str, start: int, length: int) -> Span:
 # Text Fragments (WICG, https://wicg.github.io/scroll-to-text-fragment/): a URL that scrolls to
 # and highlights words in the original document. A directive is only given out once a simulation
 # of the browser's matching finds exactly our words with it; otherwise there is none.
+#
+# The simulation follows Chromium's (third_party/blink/renderer/core/fragment_directive/
+# text_fragment_finder.cc): each term is found within one block (here, one line), case- and
+# accent-blind (ICU's collation at primary strength); a term is "word bounded" where ICU's word
+# break iterator (Unicode's default word boundaries, UAX #29) puts a boundary, and only the ends
+# Chromium checks: a prefix's start, the start text's start unless a prefix precedes it, the
+# last term's end unless a suffix follows it, the end text's start, a suffix's end. So
+# "Council’s", "1,200" and "don't" are single words ("’", "," and "'" inside a word do not
+# break it), while "Dong-hyuk" is two words and a hyphen. The page is assumed to show each line
+# of the text as a block with one text node (markup inside a paragraph adds boundaries).
 FRAGMENT_EXACT_LIMIT = 80  # a longer quote is given by its first and last words
 _FRAGMENT_WORDS = 4
 _CONTEXT_WORDS = 6
+_BOUNDARY = regex.compile(r"\b", regex.WORD | regex.V1)
+# Scripts ICU segments with a dictionary (Chinese, Japanese, Thai…): where such a character
+# meets another, whether there is a boundary is the dictionary's call, not a rule's.
+_DICTIONARY = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Line_Break=Complex_Context}]")
+_QUOTE_MARKS = str.maketrans("‘’‛′“”„″", "''''\"\"\"\"")
 
 
 def _fragment_encode(text: str) -> str:
@@ -358,74 +376,118 @@ def _fragment_encode(text: str) -> str:
     return urllib.parse.quote(text, safe="").replace("-", "%2D")
 
 
-def _word_char(char: str) -> bool:
-    """A character inside a space-separated word (scripts written without spaces, such as
-    Chinese and Japanese, are matched by browsers with a dictionary: left to them)."""
-    code = ord(char)
-    unspaced = 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
-    return char.isalnum() and not unspaced
+def _unsure(text: str, at: int) -> bool:
+    """Whether only a dictionary says if `at` is a word boundary."""
+    return 0 < at < len(text) and bool(
+        _DICTIONARY.match(text, at - 1) and _DICTIONARY.match(text, at)
+    )
 
 
-def _pattern(words: list[str]) -> str:
+def _word_boundary(text: str, at: int) -> bool:
+    """Whether ICU's word break iterator has a boundary at `at` (one a dictionary might put is
+    taken as there: the simulation then sees every match a browser could)."""
+    return at in (0, len(text)) or bool(_BOUNDARY.match(text, at)) or _unsure(text, at)
+
+
+def _folded(text: str) -> str:
+    """`text` as the browser compares it, a character for a character: case and accents
+    dropped, curly quotation marks straight."""
+    return "".join(map(_fold_character, text.translate(_QUOTE_MARKS)))
+
+
+_folded_text = functools.lru_cache(maxsize=4)(_folded)  # the source's text, folded once
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_character(char: str) -> str:
+    base = unicodedata.normalize("NFD", char)[0]
+    folded = base.casefold()
+    return folded if len(folded) == 1 else base.lower()
+
+
+def _pattern(words: list[str]) -> re.Pattern:
     # Words of one block: whitespace between them, but no line break.
-    return r"[^\S\n]+".join(re.escape(word) for word in words)
+    return re.compile(r"[^\S\n]+".join(re.escape(_folded(word)) for word in words))
 
 
-def _bounded(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-def _matches(text: str, regex: re.Pattern, at: int = 0):
-    """Matches of `regex` from `at` on, that start and end on word boundaries."""
-    for match in regex.finditer(text, at):
+def _find(text: str, words: list[str], at: int, starts: bool, ends: bool):
+    """The first (start, end) of `words` from `at` on, bounded where asked; as the browser
+    does, a match that is not is skipped whole."""
+    for match in _pattern(words).finditer(_folded_text(text), at):
         s, e = match.span()
-        if (s == 0 or not (_word_char(text[s - 1]) and _word_char(text[s]))) and (
-            e == len(text) or not (_word_char(text[e - 1]) and _word_char(text[e]))
-        ):
-            yield match
+        if (not starts or _word_boundary(text, s)) and (not ends or _word_boundary(text, e)):
+            return s, e
+    return None
 
 
-def _fragment_find(text: str, start: str, end: list[str] | None, prefix, suffix):
+def _next_text(text: str, at: int) -> int:
+    """The first position from `at` on that is not white space (line breaks included)."""
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _boundary_after(text: str, at: int) -> int:
+    at += 1
+    while at < len(text) and not _word_boundary(text, at):
+        at += 1
+    return min(at, len(text))
+
+
+def _fragment_find(text: str, start: list[str], end: list[str] | None, prefix, suffix):
     """Where a browser would highlight `prefix-,start,end,-suffix` in `text` (None if nowhere):
-    the first match in document order."""
-    head = _pattern(start)
-    if prefix:
-        head = "(?:" + _pattern(prefix) + r")\s*(" + head + ")"
-    else:
-        head = "(" + head + ")"
-    for match in _matches(text, _bounded(head)):
-        range_start, range_end = match.span(1)
-        if end:
-            tail = (
-                "(" + _pattern(end) + ")" + (r"\s*(?:" + _pattern(suffix) + ")" if suffix else "")
-            )
-            found = next(_matches(text, _bounded(tail), range_end), None)
+    Chromium's search, step for step."""
+    start_ends = bool(end) or not suffix  # the start text's end is checked
+    at = 0
+    while at <= len(text):
+        if prefix:
+            found = _find(text, prefix, at, True, False)
             if found is None:
+                return None
+            at = _boundary_after(text, found[0])
+            after = _next_text(text, found[1])
+            match = _find(text, start, after, False, start_ends)
+            if match is None:
+                return None
+            if match[0] != after:
                 continue
-            range_end = found.end(1)
-        elif suffix:
-            rest = re.compile(r"\s*(?:" + _pattern(suffix) + ")", re.IGNORECASE)
-            if not rest.match(text, range_end):
-                continue
-        return range_start, range_end
+        else:
+            match = _find(text, start, at, True, start_ends)
+            if match is None:
+                return None
+            at = _boundary_after(text, match[0])
+        range_start, range_end = match
+        while True:
+            if end:
+                found = _find(text, end, range_end, True, not suffix)
+                if found is None:
+                    return None
+                range_end = found[1]
+            if not suffix:
+                return range_start, range_end
+            after = _next_text(text, range_end)
+            found = _find(text, suffix, after, False, True)
+            if found is None:
+                return None
+            if found[0] == after:
+                return range_start, range_end
+            if not end:
+                break  # another start
     return None
 
 
 def text_fragment(text: str, start: int, end: int) -> str:
-    """The `#:~:text=` directive that finds `text[start:end]` in a page showing `text`, widened to
-    whole words; "" when no directive would find exactly those words first."""
-    while start > 0 and _word_char(text[start - 1]) and _word_char(text[start]):
-        start -= 1
-    while end < len(text) and _word_char(text[end - 1]) and _word_char(text[end]):
-        end += 1
+    """The `#:~:text=` directive that finds exactly `text[start:end]` (less white space at its
+    ends) in a page showing `text`; "" when no directive would find exactly those words first."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     lines = [line.split() for line in text[start:end].split("\n")]
     lines = [line for line in lines if line]
-    if not lines:
+    if not lines or _unsure(text, start) or _unsure(text, end):
         return ""
-    target = (
-        start + len(text[start:end]) - len(text[start:end].lstrip()),
-        end - (len(text[start:end]) - len(text[start:end].rstrip())),
-    )
+    target = (start, end)
     before = text[:start].split("\n")[-1].split()[-_CONTEXT_WORDS:]
     after = text[end:].split("\n")[0].split()[:_CONTEXT_WORDS]
     for start_words, end_words in _fragment_ranges(lines):
