@@ -388,6 +388,7 @@ def claim_detail(request, slug, fmt="html"):
         if fmt == "html":
             claim.jsonld = jsonld.script(jsonld.claim_graph(request, claim))
             claim.dispute_map = pictures.dispute_map(claim)
+            claim.dispute_map_stacked = pictures.dispute_map_stacked(claim)
             claim.has_counterclaims = any(d.counterclaim for d in claim.disputes.all())
             claim.preview = _claim_preview(claim)
         return claim
@@ -533,7 +534,12 @@ def claim_map(request):
         return render(request, "map.html", {**context, "errors": bad.errors}, status=400)
     claims = list(page.object_list)
     picture = pictures.claims_map(claims) if claims else None
-    return render(request, "map.html", {**context, "page": page, "picture": picture})
+    stacked = pictures.claims_map_stacked(claims) if claims else None
+    return render(
+        request,
+        "map.html",
+        {**context, "page": page, "picture": picture, "picture_stacked": stacked},
+    )
 
 
 def robots_txt(request):
