@@ -275,6 +275,67 @@ def topics_public() -> QuerySet[Topic]:
     return Topic.objects.public()
 
 
+FILTER_CHOICES = 100  # of each kind: the names a claims filter offers to choose from
+
+
+@dataclass
+class FilterChoices:
+    """What the claims filter offers to choose by name, each a list of (slug, name) by name."""
+
+    topics: list[tuple[str, str]]
+    all_topics: bool  # every public topic is listed (else the FILTER_CHOICES largest)
+    actors: list[tuple[str, str]]
+    sources: list[tuple[str, str]]
+
+
+def claim_filter_choices() -> FilterChoices:
+    """Every public topic (or, past FILTER_CHOICES of them, the largest); the FILTER_CHOICES
+    actors that made the most published claims and those that disputed the most; the
+    FILTER_CHOICES sources cited by the most. A record of 100,000 claims has thousands of actors
+    and sources, too many to send with every list page: these are the ones most asked for, and
+    any other is still chosen by its slug. One query (each part read from its counter's index),
+    two past FILTER_CHOICES topics."""
+
+    def largest(queryset, count_field, order_field=None):
+        return queryset.filter(**{f"{count_field}__gt": 0}).order_by(
+            f"-{count_field}", order_field or "pk"
+        )
+
+    def named(kind, model, ids, label="name"):
+        return (
+            model.objects.filter(pk__in=ids.values("pk")[:FILTER_CHOICES])
+            .annotate(choice=Value(kind))
+            .values_list("choice", "slug", label)
+            .order_by()
+        )
+
+    topics_by_name = topics_public().order_by("name")
+    rows = named("t", Topic, topics_by_name).union(
+        Topic.objects.filter(pk__in=topics_by_name.values("pk")[FILTER_CHOICES:][:1])
+        .annotate(choice=Value("more"))
+        .values_list("choice", "slug", "name")
+        .order_by(),
+        named("a", Actor, largest(actors_public(), "made_count")),
+        named("a", Actor, largest(actors_public(), "disputed_count")),
+        named("s", Source, largest(Source.objects.public(), "claim_count"), "title"),
+        all=False,
+    )
+    by_kind: dict[str, set[tuple[str, str]]] = {"t": set(), "a": set(), "s": set(), "more": set()}
+    for kind, slug, label in rows:
+        by_kind[kind].add((slug, label))
+    all_topics = not by_kind["more"]
+    topics = by_kind["t"]
+    if not all_topics:
+        largest_topics = largest(topics_public(), "claim_count")
+        topics = set(largest_topics.values_list("slug", "name")[:FILTER_CHOICES])
+    actors, sources = _by_name(by_kind["a"]), _by_name(by_kind["s"])
+    return FilterChoices(_by_name(topics), all_topics, actors, sources)
+
+
+def _by_name(rows) -> list[tuple[str, str]]:
+    return sorted(rows, key=lambda row: (row[1].casefold(), row[0]))
+
+
 def home_summary() -> dict:
     """The counts and newest disputes the home page shows."""
     return {
