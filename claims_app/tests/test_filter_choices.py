@@ -67,9 +67,7 @@ def test_the_filter_offers_actors_topics_and_sources_by_name(client, disputed_cl
 
 
 @pytest.mark.django_db
-def test_past_the_limit_the_busiest_actors_and_most_cited_sources_are_offered(
-    client, monkeypatch
-):
+def test_past_the_limit_the_busiest_actors_and_most_cited_sources_are_offered(client, monkeypatch):
     monkeypatch.setattr(selectors, "FILTER_CHOICES", 2)
     busy, busier, quiet = (ActorFactory(name=n) for n in ("Busy", "Busier", "Quiet"))
     for actor, claims in ((busier, 3), (busy, 2), (quiet, 1)):
