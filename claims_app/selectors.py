@@ -312,8 +312,9 @@ def claim_filter_choices() -> FilterChoices:
     return FilterChoices(_by_name(topics), all_topics, actors, sources)
 
 
-def _largest(queryset, count_field):
-    return queryset.filter(**{f"{count_field}__gt": 0}).order_by(f"-{count_field}", "pk")
+def _largest(queryset, count_field, label="name"):
+    # In the order of the counter's index (as the facets read it).
+    return queryset.filter(**{f"{count_field}__gt": 0}).order_by(f"-{count_field}", label)
 
 
 @functools.cache
@@ -337,7 +338,7 @@ def _filter_choices_sql(vendor: str, limit: int) -> tuple[str, tuple]:
         .order_by(),
         named("a", Actor, _largest(actors_public(), "made_count")),
         named("a", Actor, _largest(actors_public(), "disputed_count")),
-        named("s", Source, _largest(Source.objects.public(), "claim_count"), "title"),
+        named("s", Source, _largest(Source.objects.public(), "claim_count", "title"), "title"),
         all=False,
     )
     return rows.query.sql_with_params()
