@@ -121,6 +121,18 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields: list[str] = []
 
+    # The public object each parameter names, found by its name (slugs_for_names).
+    NAMED = {
+        **dict.fromkeys(
+            ("made_by", "disputed_by", "actor"),
+            lambda name: Actor.objects.public().filter(
+                Q(name__iexact=name) | Q(aliases__name__iexact=name)
+            ),
+        ),
+        "topic": lambda name: Topic.objects.public().filter(name__iexact=name),
+        "source": lambda name: Source.objects.public().filter(title__iexact=name),
+    }
+
     index_matches: int | None = None  # a search's matches in SQLite's index (filter_search)
 
     def filter_related(self, queryset, name, value):
@@ -137,6 +149,26 @@ class ClaimFilter(django_filters.FilterSet):
         if name == "source":
             return queryset.filter(pk__in=selectors.claim_ids_citing(source=value))
         raise ValueError(name)
+
+    def slugs_for_names(self) -> dict[str, str] | None:
+        """When the form's only errors are actors, topics or sources given by their name (an
+        actor's by one of its aliases too), as a reader types them into the filter's boxes
+        rather than choosing from the list: each such parameter's slug. Else None."""
+        named = {}
+        for param in self.form.errors:
+            value = " ".join(str(self.data.get(param, "")).split())
+            if (
+                param not in self.NAMED
+                or not value
+                or len(value) > MAX_QUERY_LENGTH
+                or "\x00" in value  # an error in PostgreSQL, not a miss
+            ):
+                return None
+            slugs = list(self.NAMED[param](value).values_list("slug", flat=True).distinct()[:2])
+            if len(slugs) != 1:
+                return None
+            named[param] = slugs[0]
+        return named or None
 
     def filter_search(self, queryset, name, value):
         # Ranked best first unless an ordering was asked for: when a page is fetched

@@ -61,7 +61,9 @@ def _el(tag: str, attrs: dict | None = None, *children: str) -> str:
     return f"<{tag}{attributes}>{inner}</{tag}>" if inner else f"<{tag}{attributes}/>"
 
 
-def _svg(uid: str, width: float, height: float, title: str, desc: str, *body: str) -> SafeString:
+def _svg(
+    uid: str, width: float, height: float, title: str, desc: str, *body: str, css: str = "picture"
+) -> SafeString:
     """The picture: scales to its container, and is named and described for assistive
     technology (a group, not an image, since its links must stay reachable)."""
     return mark_safe(
@@ -69,7 +71,7 @@ def _svg(uid: str, width: float, height: float, title: str, desc: str, *body: st
             "svg",
             {
                 "xmlns": "http://www.w3.org/2000/svg",
-                "class": "picture",
+                "class": css,
                 "viewBox": f"0 0 {width:.0f} {height:.0f}",
                 "width": f"{width:.0f}",
                 "height": f"{height:.0f}",
@@ -187,6 +189,10 @@ def _edge(points, kind: str, *, href: str | None, label: str, text: str | None =
             _t(text),
         )
     if href:
+        # A wide transparent stroke over the line takes the click along its whole length: a
+        # 2 px line, and the gaps of a dashed one, are too thin a target (the SVG took it).
+        body += _el("polyline", {"points": path, "fill": "none", "stroke": "transparent",
+                                 "stroke-width": 14, "class": "edge-hit"})
         return _el("a", {"href": href, "aria-label": label}, body)
     return _el("g", None, body)
 
@@ -203,10 +209,15 @@ GAP = 96  # between columns, room for an edge's label
 ROW = 58
 
 
-def _reported(item) -> str:
-    """The words ", as reported by …" when a statement's or dispute's words are others' report."""
-    reporters = getattr(item, "reported_by", [])
-    return f", as reported by {', '.join(a.name for a in reporters)}" if reporters else ""
+def _citation_label(item, verb: str) -> str:
+    """What an edge of a dispute map says: who, how, in whose report when the words are
+    others' report of the actor's (selectors.reporting_fill), in which passage, which words."""
+    reporters = ", ".join(actor.name for actor in getattr(item, "reported_by", []))
+    reported = f", as reported by {reporters}" if reporters else ""
+    return (
+        f"{item.actor.name} {verb} it{reported}, in passage #{item.passage_id}: "
+        f"{_quote(item.passage.quote)}"
+    )
 
 
 def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
@@ -243,10 +254,7 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
     for i, statement in enumerate(statements):
         y = row_y(i, len(statements))
         actor = statement.actor
-        label = (
-            f"{actor.name} states it{_reported(statement)}, in passage #{statement.passage_id}: "
-            f"{_quote(statement.passage.quote)}"
-        )
+        label = _citation_label(statement, "states")
         body.append(_edge(
             [(x_left + NODE_W, y + 22), (x_left + NODE_W + GAP * 0.7, y + 22),
              (x_mid, mid_y)],
@@ -258,10 +266,7 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
     for i, dispute in enumerate(disputes):
         y = row_y(i, len(disputes))
         actor = dispute.actor
-        label = (
-            f"{actor.name} {dispute.kind} it{_reported(dispute)}, "
-            f"in passage #{dispute.passage_id}: {_quote(dispute.passage.quote)}"
-        )
+        label = _citation_label(dispute, dispute.kind)
         body.append(_edge(
             [(x_mid + NODE_W + 40, mid_y), (x_right - GAP * 0.7, y + 22), (x_right, y + 22)],
             dispute.kind, href=dispute.passage.get_absolute_url(), label=label,
@@ -283,12 +288,118 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
                          css="node-counterclaim", href=counter.get_absolute_url(),
                          label=f"Counterclaim: {counter.text}"))
 
+    desc = _dispute_map_desc(claim, statements, disputes, counters)
+    return _svg(uid, width, height, "Who made this claim and who disputed it", desc, *body)
+
+
+def _dispute_map_desc(claim, statements, disputes, counters) -> str:
     made = ", ".join(s.actor.name for s in statements) or "no one recorded"
     disputed = "; ".join(f"{d.actor.name} ({d.kind})" for d in disputes) or "no one recorded"
     desc = f"The claim “{claim.text}”. Made by: {made}. Disputed by: {disputed}."
     if counters:
         desc += " Counterclaims: " + "; ".join(c.text for c in counters.values()) + "."
-    return _svg(uid, width, height, "Who made this claim and who disputed it", desc, *body)
+    return desc
+
+
+def dispute_map_stacked(claim, *, uid: str = "dispute-map-stacked") -> SafeString:
+    """The dispute map for a phone's narrow column: the claimants above the claim, the
+    disputants below it, each dispute's counterclaim at the foot; the same links, labels and
+    description as `dispute_map`, which the page shows instead on a wider screen."""
+    statements = list(claim.statements.all())
+    disputes = list(claim.disputes.all())
+    counters: dict[int, object] = {}
+    for dispute in disputes:
+        if dispute.counterclaim is not None:
+            counters.setdefault(dispute.counterclaim.pk, dispute.counterclaim)
+    above = [
+        (s.actor, "states", s.passage.get_absolute_url(),
+         _citation_label(s, "states"))
+        for s in statements
+    ]
+    below = [
+        (d.actor, d.kind, d.passage.get_absolute_url(),
+         _citation_label(d, d.kind))
+        for d in disputes
+    ]
+    body, height, below_y = _stacked(
+        wrap(claim.text, STACK_W - STACK_RIGHT - 20, 8), None, None, above, below,
+        top=10, labelled=True,
+    )
+    if counters:
+        height += 16
+        counter_y = {}
+        for j, counter in enumerate(counters.values()):
+            counter_y[counter.pk] = y = height + j * STACK_ROW
+            body.append(_box(STACK_BOX_X, y, STACK_W - STACK_RIGHT - STACK_BOX_X, 44,
+                             wrap(counter.text, STACK_W - STACK_RIGHT - STACK_BOX_X - 20, 2),
+                             css="node-counterclaim", href=counter.get_absolute_url(),
+                             label=f"Counterclaim: {counter.text}"))
+        height += len(counters) * STACK_ROW
+        right = STACK_W - STACK_RIGHT
+        for k, dispute in enumerate(disputes):
+            if dispute.counterclaim is None:
+                continue
+            dy, cy = below_y[k] + 22, counter_y[dispute.counterclaim.pk] + 22
+            gx = right + 6 + (k % 4) * 4
+            body.insert(0, _edge(
+                [(right, dy), (gx, dy), (gx, cy), (right, cy)], "rests", href=None,
+                label=f"{dispute.actor.name}'s dispute rests on: {dispute.counterclaim.text}",
+            ))
+    desc = _dispute_map_desc(claim, statements, disputes, counters)
+    return _svg(uid, STACK_W, height + 6, "Who made this claim and who disputed it", desc,
+                *body, css="picture picture-stacked")
+
+
+# --- stacked for a phone -----------------------------------------------------------------------
+
+STACK_W = 360  # a phone's column, about: drawn at its own size there, words as legible
+STACK_BOX_X = 112  # actors' boxes start here; the gutter on their left carries the edges
+STACK_RIGHT = 24  # the gutter on the right: a dispute's line to its counterclaim
+STACK_ROW = 52
+
+
+def _gutter(count: int) -> list[float]:
+    """The x of each of `count` edges in the left gutter, the first outermost: each edge's
+    label sits between its own line and the box, where no other line passes."""
+    step = min(8.0, 40.0 / max(count - 1, 1))
+    return [10 + i * step for i in range(count)]
+
+
+def _stacked(claim_lines, claim_href, claim_label, above, below, *, top: float, labelled: bool):
+    """One claim stacked: a row for each of `above` (actor, kind, href, label) over the claim's
+    box, a row for each of `below` under it, each row's edge running down the left gutter to
+    the claim. Markup in reading (and tabbing) order, the bottom's y, each `below` row's top."""
+    box_w = STACK_W - STACK_RIGHT - STACK_BOX_X
+    body: list[str] = []
+    y = top
+    xs = _gutter(len(above))
+    claim_h = len(claim_lines) * LINE + 20
+    claim_top = top + len(above) * STACK_ROW + (8 if above else 0)
+    for i, (actor, kind, href, label) in enumerate(above):
+        row = y + i * STACK_ROW
+        body.append(_box(STACK_BOX_X, row, box_w, 44, wrap(actor.name, box_w - 20, 2),
+                         css="node-actor", href=actor.get_absolute_url(), label=actor.name))
+        body.append(_edge(
+            [(STACK_BOX_X, row + 22), (xs[i], row + 22), (xs[i], claim_top)], kind,
+            href=href, label=label, text=kind if labelled else None,
+            at=((xs[i] + STACK_BOX_X) / 2, row + 17),
+        ))
+    body.append(_box(0, claim_top, STACK_W - STACK_RIGHT, claim_h, claim_lines,
+                     css="node-claim", href=claim_href, label=claim_label))
+    y = claim_top + claim_h + (8 if below else 0)
+    xs = _gutter(len(below))[::-1]  # the first innermost: the lines below it pass outside it
+    tops = []
+    for i, (actor, kind, href, label) in enumerate(below):
+        row = y + i * STACK_ROW
+        tops.append(row)
+        body.append(_edge(
+            [(xs[i], claim_top + claim_h), (xs[i], row + 22), (STACK_BOX_X, row + 22)], kind,
+            href=href, label=label, text=kind if labelled else None,
+            at=((xs[i] + STACK_BOX_X) / 2, row + 17),
+        ))
+        body.append(_box(STACK_BOX_X, row, box_w, 44, wrap(actor.name, box_w - 20, 2),
+                         css="node-actor", href=actor.get_absolute_url(), label=actor.name))
+    return body, y + len(below) * STACK_ROW, tops
 
 
 # --- scales ----------------------------------------------------------------------------------
@@ -671,10 +782,18 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
             nodes.append(_box(x, actor_y[role][pk], MAP_NODE_W, 44,
                               wrap(actor.name, MAP_NODE_W - 20, 2), css="node-actor",
                               href=actor.get_absolute_url(), label=actor.name))
-    desc = (
+    desc = _claims_map_desc(claims)
+    return _svg(uid, width, height, "Who made and who disputed these claims", desc,
+                *edges, *nodes)
+
+
+def _claims_map_desc(claims: list) -> str:
+    claimants = {s.actor_id for c in claims for s in c.statements.all()}
+    disputants = {d.actor_id for c in claims for d in c.disputes.all()}
+    return (
         f"{len(claims)} claim{'s' if len(claims) != 1 else ''}, "
-        f"{len(order['made'])} claimant{'s' if len(order['made']) != 1 else ''} and "
-        f"{len(order['disputed'])} disputant{'s' if len(order['disputed']) != 1 else ''}. "
+        f"{len(claimants)} claimant{'s' if len(claimants) != 1 else ''} and "
+        f"{len(disputants)} disputant{'s' if len(disputants) != 1 else ''}. "
         + " ".join(
             f"“{c.text}”: made by "
             f"{', '.join(sorted({s.actor.name for s in c.statements.all()})) or 'no one recorded'}"
@@ -683,8 +802,39 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
             for c in claims
         )
     )
-    return _svg(uid, width, height, "Who made and who disputed these claims", desc,
-                *edges, *nodes)
+
+
+def claims_map_stacked(claims: list, *, uid: str = "claims-map-stacked") -> SafeString:
+    """The map for a phone's narrow column: each claim in turn, in the list's order, its
+    claimants above it and its disputants below (an actor drawn again for each claim); the same
+    links, labels and description as `claims_map`, which the page shows on a wider screen."""
+    passage_url = _passage_url()
+    body: list[str] = []
+    y = 10.0
+    for claim in claims:
+        if body:  # a rule between claims, so that each reads as its own
+            body.append(_el("line", {"x1": 0, "x2": STACK_W, "y1": f"{y + 4:.1f}",
+                                     "y2": f"{y + 4:.1f}", "class": "axis", "stroke": "#8a8a94",
+                                     "stroke-width": 0.5}))
+            y += 18
+        above = [
+            (s.actor, "states", passage_url(s.passage_id),
+             f"{s.actor.name} states: {claim.text} (passage #{s.passage_id})")
+            for s in claim.statements.all()
+        ]
+        below = [
+            (d.actor, d.kind, passage_url(d.passage_id),
+             f"{d.actor.name} {d.kind}: {claim.text} (passage #{d.passage_id})")
+            for d in claim.disputes.all()
+        ]
+        parts, y, _ = _stacked(
+            wrap(claim.text, STACK_W - STACK_RIGHT - 20, 3), claim.get_absolute_url(), claim.text,
+            above, below, top=y, labelled=False,
+        )
+        body.extend(parts)
+    return _svg(uid, STACK_W, y + 6, "Who made and who disputed these claims",
+                _claims_map_desc(claims), *body,
+                css="picture picture-stacked")
 
 
 def _passage_url():

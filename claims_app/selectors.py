@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import json
 import re
 import time
@@ -384,6 +385,78 @@ def topic_get(*, slug: str) -> Topic:
 def topics_public() -> QuerySet[Topic]:
     """Topics of published claims, each with its number of them."""
     return Topic.objects.public()
+
+
+FILTER_CHOICES = 100  # of each kind: the names a claims filter offers to choose from
+
+
+@dataclass
+class FilterChoices:
+    """What the claims filter offers to choose by name, each a list of (slug, name) by name."""
+
+    topics: list[tuple[str, str]]
+    all_topics: bool  # every public topic is listed (else the FILTER_CHOICES largest)
+    actors: list[tuple[str, str]]
+    sources: list[tuple[str, str]]
+
+
+def claim_filter_choices() -> FilterChoices:
+    """Every public topic (or, past FILTER_CHOICES of them, the largest); the FILTER_CHOICES
+    actors that made the most published claims and those that disputed the most; the
+    FILTER_CHOICES sources cited by the most. A record of 100,000 claims has thousands of actors
+    and sources, too many to send with every list page: these are the ones most asked for, and
+    any other is still chosen by its slug. One query (each part read from its counter's index),
+    two past FILTER_CHOICES topics."""
+    sql, params = _filter_choices_sql(connection.vendor, FILTER_CHOICES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_kind: dict[str, set[tuple[str, str]]] = {"t": set(), "a": set(), "s": set(), "more": set()}
+    for kind, slug, label in rows:
+        by_kind[kind].add((slug, label))
+    all_topics = not by_kind["more"]
+    topics = by_kind["t"]
+    if not all_topics:
+        largest_topics = _largest(topics_public(), "claim_count")
+        topics = set(largest_topics.values_list("slug", "name")[:FILTER_CHOICES])
+    actors, sources = _by_name(by_kind["a"]), _by_name(by_kind["s"])
+    return FilterChoices(_by_name(topics), all_topics, actors, sources)
+
+
+def _largest(queryset, count_field, label="name"):
+    # In the order of the counter's index (as the facets read it).
+    return queryset.filter(**{f"{count_field}__gt": 0}).order_by(f"-{count_field}", label)
+
+
+@functools.cache
+def _filter_choices_sql(vendor: str, limit: int) -> tuple[str, tuple]:
+    """The filter's choices as one query's SQL, compiled once for each database: building and
+    compiling the union of five querysets took several times as long as running it."""
+
+    def named(kind, model, ids, label="name"):
+        return (
+            model.objects.filter(pk__in=ids.values("pk")[:limit])
+            .annotate(choice=Value(kind))
+            .values_list("choice", "slug", label)
+            .order_by()
+        )
+
+    topics_by_name = topics_public().order_by("name")
+    rows = named("t", Topic, topics_by_name).union(
+        Topic.objects.filter(pk__in=topics_by_name.values("pk")[limit:][:1])  # one too many
+        .annotate(choice=Value("more"))
+        .values_list("choice", "slug", "name")
+        .order_by(),
+        named("a", Actor, _largest(actors_public(), "made_count")),
+        named("a", Actor, _largest(actors_public(), "disputed_count")),
+        named("s", Source, _largest(Source.objects.public(), "claim_count", "title"), "title"),
+        all=False,
+    )
+    return rows.query.sql_with_params()
+
+
+def _by_name(rows) -> list[tuple[str, str]]:
+    return sorted(rows, key=lambda row: (row[1].casefold(), row[0]))
 
 
 def home_summary() -> dict:

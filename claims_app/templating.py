@@ -13,6 +13,16 @@ from django.utils.safestring import mark_safe
 from . import anchoring, citations
 
 
+def claim_subtitle(claim) -> str:
+    """The claim's short title, to show under its text; none when it says no more than the
+    claim's quantity, which the page states (qualifier included) beside it: "130,000 political
+    prisoners" is not said twice over "more than 130,000 political prisoners"."""
+    title = " ".join((claim.title or "").split()).casefold()
+    if title and title in " ".join(claim.quantity_display.split()).casefold():
+        return ""
+    return claim.title or ""
+
+
 def marked_text(text: str, passages) -> str:
     """`text`, escaped, with every passage wrapped in `<mark id="passage-<id>">`.
 

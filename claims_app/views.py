@@ -9,7 +9,13 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -225,12 +231,30 @@ def home(request, fmt="html"):
     return render(request, "home.html", summary)
 
 
+def _filter_named(request, filterset) -> HttpResponseRedirect | None:
+    """The same page with slugs, for a filter given an actor's, topic's or source's name (as
+    a reader types it into the form's box): the address keeps to slugs."""
+    slugs = filterset.slugs_for_names()
+    if slugs is None:
+        return None
+    query = request.GET.copy()
+    for param, slug in slugs.items():
+        query[param] = slug
+    query.pop("page", None)
+    query.pop("cursor", None)
+    return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
+
 def claim_list(request, fmt="html"):
     filterset = ClaimFilter(request.GET, queryset=selectors.claims_public())
     context = {"filter": filterset, "query": _query_without_page(request)}
+    if fmt == "html":
+        context["choices"] = selectors.claim_filter_choices()
     if not filterset.is_valid():
         if fmt != "html":
             return _error(fmt, 400, filterset.errors)
+        if redirect := _filter_named(request, filterset):
+            return redirect
         return render(
             request, "claims/list.html", {**context, "errors": filterset.errors}, status=400
         )
@@ -413,6 +437,7 @@ def claim_detail(request, slug, fmt="html"):
         if fmt == "html":
             claim.jsonld = jsonld.script(jsonld.claim_graph(request, claim))
             claim.dispute_map = pictures.dispute_map(claim)
+            claim.dispute_map_stacked = pictures.dispute_map_stacked(claim)
             claim.has_counterclaims = any(d.counterclaim for d in claim.disputes.all())
             claim.preview = _claim_preview(claim)
         return claim
@@ -560,7 +585,10 @@ def claim_map(request):
     """The claims of one page of the claims list (filtered as it is), drawn as a graph."""
     filterset = ClaimFilter(request.GET, queryset=selectors.claims_public())
     context = {"filter": filterset, "query": _query_without_page(request)}
+    context["choices"] = selectors.claim_filter_choices()
     if not filterset.is_valid():
+        if redirect := _filter_named(request, filterset):
+            return redirect
         return render(request, "map.html", {**context, "errors": filterset.errors}, status=400)
     data = filterset.form.cleaned_data
     rows = selectors.claims_for_list(filterset.qs)
@@ -572,7 +600,12 @@ def claim_map(request):
         return render(request, "map.html", {**context, "errors": bad.errors}, status=400)
     claims = list(page.object_list)
     picture = pictures.claims_map(claims) if claims else None
-    return render(request, "map.html", {**context, "page": page, "picture": picture})
+    stacked = pictures.claims_map_stacked(claims) if claims else None
+    return render(
+        request,
+        "map.html",
+        {**context, "page": page, "picture": picture, "picture_stacked": stacked},
+    )
 
 
 def robots_txt(request):

@@ -32,6 +32,7 @@ def environment(**options) -> Environment:
         url=url,
         static=static,
         marked_text=templating.marked_text,
+        claim_subtitle=templating.claim_subtitle,
         query_with=templating.query_with,
         searched=templating.searched,
         legend_key=pictures.legend_key,

@@ -47,6 +47,31 @@ def test_claim_page_shows_both_sides_each_quote_linking_to_its_passage(client, d
     assert "questions" in page and "Asks how it was counted." in page
 
 
+def test_claim_page_says_its_quantity_once(client):
+    holds = ClaimFactory(
+        text="The state holds a great many political prisoners.",
+        title="130,000 Political prisoners",
+        quantity_value=130000,
+        quantity_unit="political prisoners",
+        quantity_qualifier="more than",
+    )
+    page = _text(client.get(f"/claims/{holds.slug}/"))
+    heading = page[page.index('<article class="claim">') : page.index("<figure")]
+    assert "<dt>Quantity</dt><dd>more than 130,000 political prisoners</dd>" in heading
+    assert heading.lower().count("130,000 political prisoners") == 1  # no subtitle saying it
+    assert 'class="subtitle"' not in heading
+    # A short title that says more than the quantity is still shown under the claim.
+    missile = ClaimFactory(
+        text="One missile's cost would feed the population for three months.",
+        title="One missile, three months of food",
+        quantity_value=3,
+        quantity_unit="months of food",
+    )
+    page = _text(client.get(f"/claims/{missile.slug}/"))
+    assert '<p class="subtitle">One missile, three months of food</p>' in page
+    assert "<dt>Quantity</dt><dd>3 months of food</dd>" in page
+
+
 def test_claim_page_links_a_counterclaim(client, disputed_claim):
     counter = ClaimFactory(text="The figure was invented.")
     Dispute.objects.filter(claim=disputed_claim).update(counterclaim=counter)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from claims_app import pictures, selectors
 from claims_app.models import Dispute
 
+from . import browser
 from .factories import (
     ActorFactory,
     ClaimFactory,
@@ -25,13 +26,19 @@ from .factories import (
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _svgs(response) -> list[ET.Element]:
+def _svgs(response, *, stacked: bool = False) -> list[ET.Element]:
     """Every picture (an <svg> named for assistive technology) of a page, parsed as XML
-    (which fails on anything left unescaped). Legends' decorative keys are left out."""
+    (which fails on anything left unescaped): the wide ones, or the stacked ones a phone shows
+    in their place. Legends' decorative keys are left out."""
     assert response.status_code == 200
     html = response.content.decode()
     svgs = [ET.fromstring(m) for m in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
-    return [svg for svg in svgs if svg.get("aria-hidden") != "true"]
+    return [
+        svg
+        for svg in svgs
+        if svg.get("aria-hidden") != "true"
+        and ("picture-stacked" in svg.get("class", "").split()) == stacked
+    ]
 
 
 def _links(svg: ET.Element) -> dict[str, str]:
@@ -443,3 +450,149 @@ def test_on_the_map_each_claim_comes_before_its_edges_in_tab_order(client, dispu
         f"/passages/{statement.passage.pk}/",
         f"/passages/{dispute.passage.pk}/",
     ]
+
+
+# --- on a phone: stacked pictures --------------------------------------------------------------
+
+
+def _boxes(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """The box of each linked node (actor, claim, counterclaim): its link's label -> x, y,
+    width, height; and the claim's own box (not a link on its page) under "the claim"."""
+    boxes = {}
+    for group in svg.iter():
+        if group.tag not in (f"{SVG}a", f"{SVG}g") or not group.get("class", "").startswith("node"):
+            continue
+        rect = group.find(f"{SVG}rect")
+        where = tuple(float(rect.get(k)) for k in ("x", "y", "width", "height"))
+        boxes[group.get("aria-label") or "the claim"] = where
+    return boxes
+
+
+@pytest.mark.django_db
+def test_on_a_phone_the_dispute_map_stacks_claimants_above_the_claim_and_disputants_below(
+    client, disputed_claim
+):
+    second = StatementFactory(claim=disputed_claim, actor=ActorFactory(name="The Board"))
+    response = client.get(f"/claims/{disputed_claim.slug}/")
+    (wide,) = _svgs(response)
+    (svg,) = _svgs(response, stacked=True)
+    assert _accessible(svg) == _accessible(wide)  # named and described alike
+    assert _links(svg) == _links(wide)  # every link of the wide one, labelled alike
+    width = float(svg.get("viewBox").split()[2])
+    assert width <= 400  # a phone's width, not the wide one's
+    boxes = _boxes(svg)
+    claim = boxes["the claim"]
+    for name in ("The Committee", "The Board"):
+        assert boxes[name][1] + boxes[name][3] <= claim[1]  # above the claim
+    assert boxes["The Critic"][1] >= claim[1] + claim[3]  # below it
+    assert all(x >= 0 and x + w <= width for x, _, w, _ in boxes.values())
+    texts = _texts(svg)
+    assert "states" in texts and "questions" in texts
+    assert second.passage.get_absolute_url() in _links(svg)
+
+
+@pytest.mark.django_db
+def test_on_a_phone_a_counterclaim_is_drawn_under_its_dispute(client, disputed_claim):
+    dispute = disputed_claim.disputes.get()
+    counter = ClaimFactory(text="The camps hold far fewer.")
+    Dispute.objects.filter(pk=dispute.pk).update(counterclaim=counter)
+    (svg,) = _svgs(client.get(f"/claims/{disputed_claim.slug}/"), stacked=True)
+    boxes = _boxes(svg)
+    counterclaim = boxes["Counterclaim: The camps hold far fewer."]
+    assert counterclaim[1] >= boxes["The Critic"][1] + boxes["The Critic"][3]
+    assert "Counterclaims: The camps hold far fewer." in _accessible(svg)[1]
+
+
+@pytest.mark.django_db
+def test_on_a_phone_the_map_stacks_each_claim_between_its_claimants_and_disputants(
+    client, disputed_claim
+):
+    other = StatementFactory(actor=ActorFactory(name="Elsewhere")).claim
+    response = client.get("/map/")
+    (wide,) = _svgs(response)
+    (svg,) = _svgs(response, stacked=True)
+    assert _accessible(svg) == _accessible(wide)
+    assert _links(svg) == _links(wide)
+    assert float(svg.get("viewBox").split()[2]) <= 400
+    rects = {}  # each link's label -> the tops of its boxes, top to bottom
+    for a in svg.iter(f"{SVG}a"):
+        rect = a.find(f"{SVG}rect")
+        if rect is not None:
+            rects.setdefault(a.get("aria-label"), []).append(float(rect.get("y")))
+    claim_y = rects[disputed_claim.text][0]
+    assert rects["The Committee"][0] < claim_y < rects["The Critic"][0]
+    assert rects["Elsewhere"][0] < rects[other.text][0]
+    # Each claim's group keeps to itself: the other claim is not between these three.
+    assert not (rects["The Committee"][0] < rects[other.text][0] < rects["The Critic"][0])
+
+
+@pytest.mark.django_db
+def test_each_linked_edge_takes_the_click_along_a_wide_stroke(client, disputed_claim):
+    for svg in _svgs(client.get("/map/")) + _svgs(client.get("/map/"), stacked=True):
+        for a in svg.iter(f"{SVG}a"):
+            line = a.find(f"{SVG}polyline[@class]")
+            if line is None:
+                continue  # a box
+            (hit,) = [p for p in a.iter(f"{SVG}polyline") if p.get("class") == "edge-hit"]
+            assert hit.get("points") == line.get("points")
+            assert hit.get("stroke") == "transparent" and float(hit.get("stroke-width")) >= 10
+
+
+def _phone_layout(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const figure = document.querySelector("figure.picture.stacks");
+            const shown = [...figure.querySelectorAll(":scope > svg")]
+                .filter((svg) => getComputedStyle(svg).display !== "none");
+            const boxes = (label) => [...shown[0].querySelectorAll("a")]
+                .filter((a) => a.getAttribute("aria-label") === label)
+                .map((a) => a.querySelector("rect").getBoundingClientRect().toJSON());
+            return {
+                shown: shown.map((svg) => svg.getAttribute("class")),
+                pageScrolls: document.documentElement.scrollWidth > window.innerWidth,
+                figureScrolls: figure.scrollWidth > figure.clientWidth,
+                width: window.innerWidth,
+                disputant: boxes("The Critic"),
+                claimant: boxes("The Committee"),
+            };
+        }"""
+    )
+
+
+def test_on_a_phone_the_maps_show_the_disputant_without_a_sideways_scroll(
+    open_browser, disputed_claim
+):
+    page = open_browser(viewport=browser.PHONE, is_mobile=True)
+    for address in (f"/claims/{disputed_claim.slug}/", "/map/"):
+        page.goto(address)
+        layout = _phone_layout(page)
+        assert layout["shown"] == ["picture picture-stacked"], address
+        assert not layout["pageScrolls"] and not layout["figureScrolls"], address
+        (disputant,) = layout["disputant"]
+        assert 0 <= disputant["left"] and disputant["right"] <= layout["width"], address
+        (claimant,) = layout["claimant"]
+        assert claimant["bottom"] < disputant["top"], address  # claimants above, disputants below
+    page.set_viewport_size(browser.DESKTOP)  # a wide screen shows the wide picture again
+    assert _phone_layout(page)["shown"] == ["picture"]
+
+
+def test_an_edge_is_clicked_at_its_middle_and_opens_its_passage(open_browser, disputed_claim):
+    dispute = disputed_claim.disputes.get()
+    page = open_browser()
+    page.goto("/map/")
+    # The middle of the dispute's line (dashed: "questions"), 4 px to one side of it.
+    x, y = page.evaluate(
+        """(href) => {
+            const line = document.querySelector(`svg.picture a[href="${href}"] polyline.edge`);
+            const length = line.getTotalLength();
+            const middle = line.getPointAtLength(length / 2);
+            const ahead = line.getPointAtLength(length / 2 + 1);
+            const point = new DOMPoint(middle.x, middle.y).matrixTransform(line.getScreenCTM());
+            const dx = ahead.x - middle.x, dy = ahead.y - middle.y, norm = Math.hypot(dx, dy);
+            return [point.x - (dy / norm) * 4, point.y + (dx / norm) * 4];
+        }""",
+        dispute.passage.get_absolute_url(),
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url(f"**{dispute.passage.get_absolute_url()}")
+    assert "Critics asked how the figure was estimated" in page.locator("main").inner_text()
