@@ -326,7 +326,14 @@ def citation_styled(ref: Reference, style: str) -> str:
     # Formatting takes citeproc-py some 15-45 ms a style: a source's entry is made once a
     # process, and each of its passages' takes it with its own address.
     anonymous = dataclasses.replace(
-        ref, original_url="", fragment_url="", permalink=_URL_STANDIN, quote="", key="item"
+        ref,
+        original_url="",
+        fragment_url="",
+        permalink=_URL_STANDIN,
+        quote="",
+        key="item",
+        speakers=(),
+        reporters=(),
     )
     return _entry(anonymous, style).replace(_URL_STANDIN, html.escape(ref.url, quote=False))
 
@@ -342,7 +349,7 @@ def _entry(ref: Reference, style: str) -> str:
     # ‘…’: the title goes in with single marks, and where the style did not quote it (a
     # book's title, in italics), its own marks are put back.
     item["title"] = inner_quotes(title)
-    entry = _formatted(style, item)
+    entry = _substituted_once(_formatted(style, item), item)
     found = re.search(re.escape(_shielded(item["title"])), entry, re.IGNORECASE)
     if found and not entry[: found.start()].endswith("“"):
         entry = entry[: found.start()] + _marks_restored(found[0], title) + entry[found.end() :]
@@ -350,6 +357,29 @@ def _entry(ref: Reference, style: str) -> str:
     # or comma after a closing quotation mark goes inside it; citeproc-py leaves it out.
     entry = re.sub(r"((?:’)?”)([.,])", r"\2\1", entry)
     return _unshielded(entry)
+
+
+def _substituted_once(entry: str, item: dict) -> str:
+    """The entry without the second rendering of what stood in for a missing author.
+
+    CSL's `<substitute>` puts the title (or, in Chicago, a news article's periodical) where
+    the author would be, and the variable it used is then not rendered again; citeproc-py 0.11
+    renders it in its own place too ("<i>Title</i>. (2025). <i>Title</i>. URL"). Its second
+    rendering goes, with the punctuation after it. Also: an undated entry in APA is
+    "Retrieved URL", a retrieval date's wording without the date (we give none): the URL alone."""
+    entry = entry.replace(f"Retrieved {_URL_STANDIN}", _URL_STANDIN)
+    if item.get("author"):
+        return entry
+    for variable in ("title", "container-title"):
+        if not item.get(variable):
+            continue
+        words = re.escape(_shielded(item[variable]))
+        rendered = rf"(?:<i>{words}</i>|“{words}[.,]?”|{words})[.,]?\s*"
+        found = list(re.finditer(rendered, entry, re.IGNORECASE))
+        if len(found) > 1:
+            second = found[1]
+            return entry[: second.start()] + entry[second.end() :]
+    return entry
 
 
 def _marks_restored(entry_title: str, title: str) -> str:

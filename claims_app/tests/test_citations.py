@@ -231,6 +231,42 @@ def test_a_title_in_italics_keeps_its_own_double_quotation_marks():
     )
 
 
+def test_an_unsigned_source_is_cited_by_its_title_once_in_each_style():
+    # No author: the title (APA, MLA; Chicago for a work on its own) or, for Chicago's
+    # unsigned news article, the periodical stands first, and is not repeated in its own place.
+    ref = _reference(authors=(), publisher="", fragment_url="", quote="")
+    title = "Government rejects UN panel's detention findings"
+    headline = "Government Rejects UN Panel's Detention Findings"
+    assert citations.citation_styled(ref, "apa") == f"<i>{title}</i>. (2025, April 2). {ORIGINAL}"
+    assert citations.citation_styled(ref, "chicago") == (
+        f"<i>{headline}</i>. April 2, 2025. {ORIGINAL}."
+    )
+    assert citations.citation_styled(ref, "mla") == f"<i>{headline}</i>. 2 Apr. 2025, {ORIGINAL}."
+
+    news = _reference(authors=(), publisher="KCNA", fragment_url="", quote="")
+    assert citations.citation_styled(news, "apa") == (
+        f"{title}. (2025, April 2). <i>KCNA</i>. {ORIGINAL}"
+    )
+    assert citations.citation_styled(news, "chicago") == (
+        f"<i>KCNA</i>. “{headline}.” April 2, 2025. {ORIGINAL}."
+    )
+    assert citations.citation_styled(news, "mla") == (
+        f"“{headline}.” <i>KCNA</i>, 2 Apr. 2025, {ORIGINAL}."
+    )
+    statement = dataclasses.replace(news, kind="statement")
+    assert citations.citation_styled(statement, "chicago") == (
+        f"“{headline}.” KCNA, April 2, 2025. {ORIGINAL}."
+    )
+
+
+def test_an_undated_source_in_apa_is_n_d_and_its_address_alone():
+    # APA 7 (9.16, 9.17): "(n.d.)", and a retrieval date only for content meant to change;
+    # without the date, no "Retrieved".
+    ref = _reference(authors=(), publisher="", fragment_url="", quote="", date=None)
+    title = "Government rejects UN panel's detention findings"
+    assert citations.citation_styled(ref, "apa") == f"<i>{title}</i>. (n.d.). {ORIGINAL}"
+
+
 def test_a_styled_citation_escapes_the_text_it_is_given():
     ref = _reference(title="Prisons <script>alert(1)</script> & camps")
     for style in citations.STYLES:
