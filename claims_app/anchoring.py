@@ -390,19 +390,46 @@ def _word_boundary(text: str, at: int) -> bool:
 
 
 def _folded(text: str) -> str:
-    """`text` as the browser compares it, a character for a character: case and accents
-    dropped, curly quotation marks straight."""
+    """`text` as the browser compares it (ICU's collation at primary strength, as near as a
+    character's folding gets): case and accents dropped, curly quotation marks straight, and
+    letters the collation takes as others ("ø" as "o", "ß" as "ss", "æ" as "ae")."""
     return "".join(map(_fold_character, text.translate(_QUOTE_MARKS)))
 
 
-_folded_text = functools.lru_cache(maxsize=4)(_folded)  # the source's text, folded once
+@functools.lru_cache(maxsize=4)  # the source's text, folded once
+def _folded_text(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """(folded, origin, at): `_folded(text)`; and, when a letter folds into two ("ß" into
+    "ss"), where each folded character comes from in `text` (origin) and where each character
+    of `text` starts in the folded text (at). None, None when each folds into one."""
+    folded = _folded(text)
+    if len(folded) == len(text):
+        return folded, None, None
+    origin, at = [], []
+    for i, char in enumerate(text.translate(_QUOTE_MARKS)):
+        at.append(len(origin))
+        origin.extend([i] * len(_fold_character(char)))
+    at.append(len(origin))
+    return folded, origin, at
+
+
+# Letters ICU's collation takes, at primary strength, as others that no decomposition gives.
+_ALIKE = str.maketrans("øØłŁđĐıħĦŧŦ", "oollddihhtt")
+_EXPANDED = {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th"}
+_EXPANDED |= {"Þ": "th", "ĳ": "ij", "Ĳ": "ij"}
 
 
 @functools.lru_cache(maxsize=4096)
 def _fold_character(char: str) -> str:
-    base = unicodedata.normalize("NFD", char)[0]
-    folded = base.casefold()
-    return folded if len(folded) == 1 else base.lower()
+    if char in _EXPANDED:
+        return _EXPANDED[char]
+    if "\ufb00" <= char <= "\ufb06":  # ligatures: "ﬁ" is "fi"
+        return unicodedata.normalize("NFKD", char).lower()
+    bare = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    if len(bare) != 1:  # a Hangul syllable decomposes into its letters: it is compared whole
+        bare = char
+    bare = bare.translate(_ALIKE)
+    folded = bare.casefold()
+    return folded if len(folded) == 1 else bare.lower()
 
 
 def _pattern(words: list[str]) -> re.Pattern:
@@ -413,8 +440,13 @@ def _pattern(words: list[str]) -> re.Pattern:
 def _find(text: str, words: list[str], at: int, starts: bool, ends: bool):
     """The first (start, end) of `words` from `at` on, bounded where asked; as the browser
     does, a match that is not is skipped whole."""
-    for match in _pattern(words).finditer(_folded_text(text), at):
+    folded, origin, where = _folded_text(text)
+    for match in _pattern(words).finditer(folded, where[at] if where else at):
         s, e = match.span()
+        if where:  # back to the text's own positions; half of a letter's folding is no match
+            if where[origin[s]] != s or (e < len(folded) and where[origin[e]] != e):
+                continue
+            s, e = origin[s], origin[e - 1] + 1
         if (not starts or _word_boundary(text, s)) and (not ends or _word_boundary(text, e)):
             return s, e
     return None

@@ -284,6 +284,28 @@ HARD_CASES = [
         1,
         True,
     ),
+    (
+        "ß, which a browser reads as ss",
+        "The Strasse is long. The Straße is short.",
+        "Straße",
+        0,
+        True,
+    ),
+    (
+        "ø, which a browser reads as o, and nothing else to tell them apart",
+        "Olsen said so.\nØlsen said so.",
+        "Ølsen",
+        0,
+        False,
+    ),
+    (
+        "æ, which a browser reads as ae",
+        "aesthetic matters.\næsthetic matters more.",
+        "æsthetic",
+        0,
+        True,
+    ),
+    ("Hangul, whole syllables", "학교 이야기.\n한국 할머니.", "한국", 0, True),
     ("Chinese, a whole sentence", "东京大学的报告。东京的报告。", "东京的报告。", 0, True),
     (
         "Chinese, where only a dictionary knows the words",
