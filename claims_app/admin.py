@@ -562,14 +562,17 @@ class CitationForm(forms.ModelForm):
         help_text="Only if the quote occurs more than once: the occurrence nearest to it.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, derived: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passage"].required = False
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
         self._new_passage: Passage | None = None
         if "reported" in self.fields and self.instance.pk and self.instance.actor_id:
             # What "as derived" gives for this row as saved: the curator overrides knowingly.
-            reporters = selectors.reported_derived(self.instance)
+            # An inline's rows are derived together (`CitationFormSet`), a lone form alone.
+            if derived is None:
+                derived = selectors.reported_derived([self.instance])
+            reporters = derived.get(self.instance.pk, [])
             field = self.fields["reported"]
             field.choices = [
                 (
@@ -669,9 +672,21 @@ class DisputeForm(CitationForm):
         ]
 
 
+class CitationFormSet(forms.BaseInlineFormSet):
+    """A claim's statements or disputes: what "as derived" gives for each saved row, worked
+    out for all of them at once (a few queries, not a few a row)."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if not hasattr(self, "_derived"):
+            self._derived = selectors.reported_derived(self.get_queryset())
+        return {**kwargs, "derived": self._derived}
+
+
 class StatementInline(admin.StackedInline):
     model = Statement
     form = StatementForm
+    formset = CitationFormSet
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["actor", "passage"]
@@ -696,6 +711,7 @@ class StatementInline(admin.StackedInline):
 class DisputeInline(admin.StackedInline):
     model = Dispute
     form = DisputeForm
+    formset = CitationFormSet
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["actor", "passage", "counterclaim"]

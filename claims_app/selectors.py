@@ -144,12 +144,13 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
     return items
 
 
-def reported_derived(item) -> list[Actor]:
-    """Whose report a saved statement's or dispute's words are, leaving aside a curator's
-    `reported` ([] when direct)."""
-    probe = copy.copy(item)
-    probe.reported = None
-    return reporting_fill([probe])[0].reported_by
+def reported_derived(items) -> dict[int, list[Actor]]:
+    """Whose report each saved statement's or dispute's words are, by its id, leaving aside a
+    curator's `reported` ([] when direct)."""
+    probes = [copy.copy(item) for item in items]
+    for probe in probes:
+        probe.reported = None
+    return {probe.pk: probe.reported_by for probe in reporting_fill(probes)}
 
 
 def _speaks_for(actor: Actor, speakers: list[Actor]) -> bool:

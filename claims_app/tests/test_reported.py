@@ -232,3 +232,28 @@ def test_a_bundle_with_a_reported_that_is_not_true_or_false_is_rejected_whole(db
         bundle_import(_bundle("yes"))
     assert "claims[0].disputes[0].reported" in str(error.value)
     assert not Statement.objects.exists() and not Dispute.objects.exists()
+
+
+def test_a_claims_change_form_derives_its_rows_together(disputed_claim, client):
+    """What "as derived" gives is worked out for all of a claim's statements and disputes at
+    once: the queries it takes do not grow with the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    claim = disputed_claim  # each source's publisher reports its words
+    client.force_login(User.objects.create_superuser("curator", "c@example.org", "pw"))
+
+    def authorship_reads() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/admin/claims_app/claim/{claim.pk}/change/")
+        assert page.status_code == 200
+        assert page.content.decode().count("as derived: reported by Actor ") == len(
+            claim.statements.all()
+        ) + len(claim.disputes.all())
+        return sum("claims_app_authorship" in query["sql"] for query in queries)
+
+    few = authorship_reads()
+    for _ in range(4):
+        StatementFactory(claim=claim, passage=PassageFactory(source=SourceFactory()))
+        DisputeFactory(claim=claim, passage=PassageFactory(source=SourceFactory()))
+    assert authorship_reads() == few <= 2
