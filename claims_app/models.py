@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
@@ -470,9 +471,11 @@ class Passage(Timestamped):
         """What the source says at this passage now (the quote itself unless changed)."""
         return self.source.text[self.start : self.end]
 
-    @property
+    @cached_property
     def text_fragment_url(self) -> str:
-        """The original document's URL, scrolled to these words ("" without an original URL)."""
+        """The original document's URL, scrolled to these words ("" without an original URL).
+        Kept on the instance: proving a fragment in a long text takes a while, and a passage's
+        page, its twin and its citations each ask."""
         if self.changed and not self.offers_match:
             return ""
         return anchoring.text_fragment_url(self.source.url, self.source.text, self.start, self.end)
