@@ -220,6 +220,16 @@ def _citation_label(item, verb: str) -> str:
     )
 
 
+def _sides(claim) -> tuple[list, list, dict]:
+    """A dispute map's statements, disputes, and the counterclaims these rest on (by id)."""
+    disputes = list(claim.disputes.all())
+    counters: dict[int, object] = {}
+    for dispute in disputes:
+        if dispute.counterclaim is not None:
+            counters.setdefault(dispute.counterclaim.pk, dispute.counterclaim)
+    return list(claim.statements.all()), disputes, counters
+
+
 def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
     """The claim in the middle, a row for each statement on the left (its claimant) and for
     each dispute on the right (its disputant); each edge, labelled "states" or with the
@@ -227,12 +237,7 @@ def dispute_map(claim, *, uid: str = "dispute-map") -> SafeString:
     of its own, in a fourth column, linked to its page.
 
     `claim` is as `selectors.claim_get` returns it (statements and disputes prefetched)."""
-    statements = list(claim.statements.all())
-    disputes = list(claim.disputes.all())
-    counters: dict[int, object] = {}
-    for dispute in disputes:
-        if dispute.counterclaim is not None:
-            counters.setdefault(dispute.counterclaim.pk, dispute.counterclaim)
+    statements, disputes, counters = _sides(claim)
     claim_lines = wrap(claim.text, NODE_W + 40 - 20, 8)
     claim_h = len(claim_lines) * LINE + 20
     rows = max(len(statements), len(disputes), len(counters), 1)
@@ -305,12 +310,7 @@ def dispute_map_stacked(claim, *, uid: str = "dispute-map-stacked") -> SafeStrin
     """The dispute map for a phone's narrow column: the claimants above the claim, the
     disputants below it, each dispute's counterclaim at the foot; the same links, labels and
     description as `dispute_map`, which the page shows instead on a wider screen."""
-    statements = list(claim.statements.all())
-    disputes = list(claim.disputes.all())
-    counters: dict[int, object] = {}
-    for dispute in disputes:
-        if dispute.counterclaim is not None:
-            counters.setdefault(dispute.counterclaim.pk, dispute.counterclaim)
+    statements, disputes, counters = _sides(claim)
     above = [
         (s.actor, "states", s.passage.get_absolute_url(),
          _citation_label(s, "states"))
