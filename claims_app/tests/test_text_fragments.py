@@ -31,6 +31,7 @@ STYLE = (
     "body { margin: 8px; background: #fff; color: transparent; font: 9px/1.4 sans-serif }"
     " ::target-text { background: rgb(255, 0, 0); color: transparent }"
 )
+MARGIN = 30  # px above and below the cited lines that are looked at too (a line is 12.6)
 WAIT_SECONDS = 5  # Chromium looks for the words after the page has loaded, in its own time
 
 # Where each character of the page is: its offset in the source's text, and the middle of its
@@ -133,9 +134,22 @@ def highlighted_in_chromium(cited: list[Cited]) -> dict[str, set[int]]:
                 page.goto(each.link)
                 if address not in centres:
                     centres[address] = page.evaluate(CHARACTER_CENTRES)
+                # The lines of the cited words and one more each side, the page's whole width:
+                # a highlight is one run of text, so one that starts or ends anywhere else
+                # shows there too (an earlier occurrence leaves these lines unpainted).
+                words = each.words
+                ys = [y for offset, _, y in centres[address] if offset in words]
+                top = max(0, min(ys) - MARGIN)
+                clip = {
+                    "x": 0,
+                    "y": top,
+                    "width": VIEWPORT["width"],
+                    "height": max(ys) + MARGIN - top,
+                }
                 deadline = time.monotonic() + WAIT_SECONDS
                 while True:
-                    shot = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+                    shot = page.screenshot(full_page=True, clip=clip)
+                    shot = Image.open(io.BytesIO(shot)).convert("RGB")
                     painted = any(colour == HIGHLIGHT for _, colour in shot.getcolors(1 << 16))
                     if painted or time.monotonic() > deadline:
                         break
@@ -144,7 +158,7 @@ def highlighted_in_chromium(cited: list[Cited]) -> dict[str, set[int]]:
                 found[each.name] = {
                     offset
                     for offset, x, y in centres[address]
-                    if pixels[int(x), int(y)] == HIGHLIGHT
+                    if top <= y < top + clip["height"] and pixels[int(x), int(y - top)] == HIGHLIGHT
                 }
         finally:
             chromium.close()
