@@ -588,6 +588,19 @@ class CitationForm(forms.ModelForm):
             ]
 
     def clean(self):
+        cleaned = self._clean_passage()
+        passage = cleaned.get("passage") or self._new_passage
+        if cleaned.get("reported") is True and passage is not None:
+            source = passage.source
+            if source.publisher_id is None and not source.authorships.exists():
+                self.add_error(
+                    "reported",
+                    "Its source names neither an author nor a publisher to report these words: "
+                    "name one on the source first, or leave this as derived.",
+                )
+        return cleaned
+
+    def _clean_passage(self):
         cleaned = super().clean()
         passage, source, quote = cleaned.get("passage"), cleaned.get("source"), cleaned.get("quote")
         if passage and (source or quote):

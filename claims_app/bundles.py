@@ -308,6 +308,7 @@ class _Checker:
         self.problems: list[str] = []
         self.actor_names: dict[str, str] = {}  # any name or alias -> canonical name
         self.source_texts: dict[str, str] = {}  # key -> text
+        self.source_items: dict[str, dict] = {}  # key -> the source as the bundle declares it
         self.claim_keys: set[str] = set()
         self.wikidata_ids: set[str] = set()
         self.declared_actors: dict[int, str] = {}  # existing actor's pk -> where declared
@@ -547,6 +548,7 @@ class _Checker:
             if key in self.source_texts:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
             self.source_texts[key] = item["text"]
+            self.source_items[key] = item
             kind = item.get("kind", Source.Kind.ARTICLE)
             if kind not in Source.Kind.values:
                 self.problem(
@@ -591,6 +593,21 @@ class _Checker:
                 return None
             self.source_texts[key] = existing
         return self.source_texts[key]
+
+    def _voiced(self, key: str) -> bool:
+        """Whether source `key` has an author or a publisher (as the bundle declares it, or as
+        the database holds what the bundle leaves out): someone who can report words."""
+        declared = self.source_items.get(key, {})
+        existing = Source.objects.filter(slug=key)
+        if "authors" in declared:
+            authors = bool(declared["authors"])
+        else:
+            authors = existing.filter(authorships__isnull=False).exists()
+        if "publisher" in declared:
+            publisher = bool(declared["publisher"])
+        else:
+            publisher = existing.filter(publisher__isnull=False).exists()
+        return authors or publisher
 
     def _check_claims(self, items: list, plan: _Plan) -> None:
         for item in items:
@@ -716,6 +733,12 @@ class _Checker:
                 message = str(error).replace("in the text", f"in source “{item['source']}”")
                 self.problem(f"{where}.quote", message)
         date, precision = self.date(item.get("date"), f"{where}.date")
+        if item.get("reported") is True and text is not None and not self._voiced(item["source"]):
+            self.problem(
+                f"{where}.reported",
+                f"true, but source “{item['source']}” names neither an author nor a publisher "
+                "to report these words: name one, or leave `reported` out",
+            )
         passage = item.get("passage")
         self.kept_id(passage, f"{where}.passage", "a passage id")
         self.kept_id(item.get("id"), f"{where}.id")

@@ -181,7 +181,7 @@ def test_an_override_reports_words_the_rule_calls_direct(db, client):
     assert "As reported by The Outlet in" in entry
 
 
-def _bundle(reported) -> dict:
+def _bundle(reported, publisher: str | None = "The Ministry") -> dict:
     return {
         "format": "claims-bundle/1",
         "actors": [
@@ -192,7 +192,7 @@ def _bundle(reported) -> dict:
             {
                 "key": "briefing",
                 "title": "Briefing",
-                "publisher": "The Ministry",
+                "publisher": publisher,
                 "text": "Ms Spokes said the figure is false.",
             }
         ],
@@ -257,3 +257,33 @@ def test_a_claims_change_form_derives_its_rows_together(disputed_claim, client):
         StatementFactory(claim=claim, passage=PassageFactory(source=SourceFactory()))
         DisputeFactory(claim=claim, passage=PassageFactory(source=SourceFactory()))
     assert authorship_reads() == few <= 2
+
+
+def test_words_cannot_be_reported_by_a_source_that_names_nobody(db, client):
+    # A bundle: rejected whole, the item named.
+    with pytest.raises(BundleError) as error:
+        bundle_import(_bundle(True, publisher=None))
+    assert "claims[0].disputes[0].reported: true, but source “briefing” names neither" in str(
+        error.value
+    )
+    assert not Dispute.objects.exists()
+    # The admin: a form error on the field, nothing saved.
+    statement = StatementFactory(passage=PassageFactory(source=SourceFactory(publisher=None)))
+    client.force_login(User.objects.create_superuser("curator", "c@example.org", "pw"))
+    address = f"/admin/claims_app/statement/{statement.pk}/change/"
+    form = client.get(address)
+    data = {
+        "claim": statement.claim_id,
+        "actor": statement.actor_id,
+        "passage": statement.passage_id,
+        "date": "",
+        "date_precision": "",
+        "note": "",
+        "reported": "True",
+        **_version(form),
+    }
+    answer = client.post(address, data)
+    assert answer.status_code == 200
+    assert "names neither an author nor a publisher" in answer.content.decode()
+    statement.refresh_from_db()
+    assert statement.reported is None
