@@ -220,6 +220,11 @@ def _citation_label(item, verb: str) -> str:
     )
 
 
+def _map_label(item, verb: str, claim) -> str:
+    """What an edge of the map of claims says: who, how, which claim, in which passage."""
+    return f"{item.actor.name} {verb}: {claim.text} (passage #{item.passage_id})"
+
+
 def _sides(claim) -> tuple[list, list, dict]:
     """A dispute map's statements, disputes, and the counterclaims these rest on (by id)."""
     disputes = list(claim.disputes.all())
@@ -767,14 +772,14 @@ def claims_map(claims: list, *, uid: str = "claims-map") -> SafeString:
             edges.append(_edge(
                 [(x_left + MAP_NODE_W, ay), (x_mid, cy)], "states",
                 href=passage_url(s.passage_id),
-                label=f"{s.actor.name} states: {claim.text} (passage #{s.passage_id})",
+                label=_map_label(s, "states", claim),
             ))
         for d in claim.disputes.all():
             ay = actor_y["disputed"][d.actor_id] + 22
             edges.append(_edge(
                 [(x_mid + MAP_NODE_W + 40, cy), (x_right, ay)], d.kind,
                 href=passage_url(d.passage_id),
-                label=f"{d.actor.name} {d.kind}: {claim.text} (passage #{d.passage_id})",
+                label=_map_label(d, d.kind, claim),
             ))
     for role, x in (("made", x_left), ("disputed", x_right)):
         for pk in order[role]:
@@ -819,12 +824,12 @@ def claims_map_stacked(claims: list, *, uid: str = "claims-map-stacked") -> Safe
             y += 18
         above = [
             (s.actor, "states", passage_url(s.passage_id),
-             f"{s.actor.name} states: {claim.text} (passage #{s.passage_id})")
+             _map_label(s, "states", claim))
             for s in claim.statements.all()
         ]
         below = [
             (d.actor, d.kind, passage_url(d.passage_id),
-             f"{d.actor.name} {d.kind}: {claim.text} (passage #{d.passage_id})")
+             _map_label(d, d.kind, claim))
             for d in claim.disputes.all()
         ]
         parts, y, _ = _stacked(
