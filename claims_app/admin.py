@@ -421,6 +421,10 @@ class SourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "text" in self.fields:
             self.fields["text"].strip = False  # leading and trailing blanks are text too
+            if "\r\n" in (self.instance.text or ""):
+                # Kept so when saved (clean_text), while the field's value has LFs: a start
+                # offset selected in it counts each line break as two.
+                self.fields["text"].widget.attrs["data-line-breaks"] = "crlf"
 
     def clean_text(self):
         text = self.cleaned_data["text"]

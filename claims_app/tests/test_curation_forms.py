@@ -7,10 +7,14 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
 
 from claims_app.models import Passage, Source, Statement
 
+from . import browser
+from .actions import Hands
 from .factories import ActorFactory, PassageFactory, SourceFactory
+from .test_journeys import choose
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +232,70 @@ def test_saving_a_source_with_a_saved_passage_keeps_the_passage(editor_client):
     assert response.status_code == 302, response.content.decode()
     kept = Passage.objects.get()
     assert (kept.quote, kept.prefix, kept.suffix) == (passage.quote, passage.prefix, passage.suffix)
+
+
+# In a browser: what the forms' scripts do
+
+
+def _log_in(page):
+    User.objects.create_superuser("curator", "curator@example.org", "a long passphrase")
+    browser.log_in(page, "curator", "a long passphrase")
+
+
+def test_a_passage_is_selected_by_keyboard_in_a_new_sources_text(browser_page, transactional_db):
+    page = browser_page
+    _log_in(page)
+    page.goto("/admin/claims_app/source/add/")
+    page.get_by_label("Title:").fill("Camps and figures")
+    page.get_by_label("Text:").fill(TEXT)
+    hands = Hands(page)  # the keys a curator presses, from the start of the text
+    hands.press("Home")  # the caret at the start of the last line, where "the panel's" is
+    words = "The panel's chair said"
+    hands.select_by_keys(len(words))
+    hands.press("Tab", "to the button")
+    expect(page.get_by_role("button", name="Make a passage of the selected words")).to_be_focused()
+    hands.press("Enter")
+    expect(page.locator(".make-passage-status")).to_have_text(
+        f"A passage of {len(words)} characters starting at {TEXT.index(words)} is ready below: "
+        "it is made when you save."
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert list(Passage.objects.values_list("quote", "start")) == [(words, TEXT.index(words))]
+
+
+def test_words_selected_in_a_text_kept_with_crlf_are_placed_in_it(browser_page, transactional_db):
+    source = SourceFactory(text=TEXT.replace("\n", "\r\n"))
+    page = browser_page
+    _log_in(page)
+    page.goto(f"/admin/claims_app/source/{source.pk}/change/")
+    # "the figure" a third time, as the field (with LF line breaks) has it.
+    at = TEXT.rindex("the figure")
+    page.eval_on_selector(
+        "#id_text", "(text, at) => { text.focus(); text.setSelectionRange(at, at + 10); }", at
+    )
+    page.get_by_role("button", name="Make a passage of the selected words").click()
+    expect(page.locator("input[name=passages-0-start]")).to_have_value(str(at + 1))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    passage = Passage.objects.get()
+    assert passage.start == source.text.rindex("the figure") == at + 1
+
+
+def test_a_place_of_a_repeated_quote_is_taken_with_one_click(browser_page, transactional_db):
+    source = SourceFactory(text=TEXT)
+    page = browser_page
+    _log_in(page)
+    page.goto("/admin/claims_app/passage/add/")
+    choose(page, "id_source", "camps", str(source))
+    page.get_by_label("Quote:").fill("the figure")
+    page.get_by_role("button", name="Save", exact=True).click()
+    places = page.locator(".occurrences li")
+    expect(places).to_have_count(3)
+    second = TEXT.index("the figure", TEXT.index("the figure") + 1)
+    page.get_by_role("button", name=f"Take the one at {second}").click()
+    expect(page.get_by_label("Start offset:")).to_have_value(str(second))
+    expect(page.get_by_label("Start offset:")).to_be_focused()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Passage.objects.get().start == second

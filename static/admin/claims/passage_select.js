@@ -27,7 +27,10 @@
     var rows = document.querySelectorAll("#passages-group .inline-related:not(.empty-form)");
     var row = rows[rows.length - 1];
     var quote = value.slice(from, to);
-    var start = codePoints(value.slice(0, from));
+    var before = value.slice(0, from);
+    var start = codePoints(before);
+    // The field's value has LF line breaks; a text stored with CRLF is saved with them.
+    if (text.dataset.lineBreaks === "crlf") start += before.split("\n").length - 1;
     row.querySelector("textarea[name$='-quote']").value = quote;
     row.querySelector("input[name$='-start']").value = start;
     status.textContent = "A passage of " + codePoints(quote) + " characters starting at " +
