@@ -190,7 +190,8 @@ def closest_text(text: str, wanted: str) -> str:
             for longer in (0, -1, 1, -2, 2)
         ]
     # The fewest letters changed wins; then a stretch that begins and ends as the quote does
-    # (not one letter into or short of its first or last word); then the length nearest it.
+    # (not one letter into or short of its first or last word); then one that cuts no word in
+    # two; then the length nearest the quote's.
     best, best_key = "", None
     for span in spans:
         candidate = text[span.start : span.end]
@@ -198,11 +199,17 @@ def closest_text(text: str, wanted: str) -> str:
             key = (
                 Levenshtein.distance(candidate, wanted),
                 (candidate[0] != wanted[0]) + (candidate[-1] != wanted[-1]),
+                _in_word(text, span.start) + _in_word(text, span.end),
                 abs(len(candidate) - len(wanted)),
             )
             if best_key is None or key < best_key:
                 best, best_key = candidate, key
     return best.strip()
+
+
+def _in_word(text: str, at: int) -> bool:
+    """Whether `at` falls between two letters or digits of one word."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
 
 
 def quote_selector(text: str, start: int, end: int) -> dict[str, str]:

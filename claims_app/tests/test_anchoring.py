@@ -7,7 +7,7 @@ import string
 import urllib.parse
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from claims_app import anchoring
@@ -111,6 +111,7 @@ def test_a_quote_with_a_letter_more_or_less_names_the_whole_words_it_quotes(data
         quote = words[:at] + data.draw(st.sampled_from(",#x")) + words[at:]
     else:
         quote = words[:at] + words[at + 1 :]
+    assume(quote not in WORDS)  # a last letter left out: the rest are words of the text
     with pytest.raises(anchoring.QuoteNotFound) as error:
         anchoring.quote_locate(WORDS, quote)
     assert error.value.closest == words

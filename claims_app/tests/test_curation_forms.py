@@ -287,7 +287,7 @@ def test_a_place_of_a_repeated_quote_is_taken_with_one_click(browser_page, trans
     page = browser_page
     _log_in(page)
     page.goto("/admin/claims_app/passage/add/")
-    choose(page, "id_source", "camps", str(source))
+    choose(page, "id_source", source.title, str(source))
     page.get_by_label("Quote:").fill("the figure")
     page.get_by_role("button", name="Save", exact=True).click()
     places = page.locator(".occurrences li")
