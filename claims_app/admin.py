@@ -571,14 +571,15 @@ class CitationForm(forms.ModelForm):
     )
     quote = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
         help_text="The exact words, pasted from the source.",
     )
     quote_start = forms.IntegerField(
         required=False,
         min_value=0,
         label="Starts at",
-        help_text="Only if the words occur more than once: their offset.",
+        widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
+        help_text="Only if they occur more than once.",
     )
 
     class Media:
@@ -590,6 +591,11 @@ class CitationForm(forms.ModelForm):
         self.fields["passage"].required = False
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
         self._new_passage: Passage | None = None
+        if "reported" in self.fields:  # the model's help, in one line
+            self.fields["reported"].help_text = (
+                "As derived: reported if the actor is neither the source's author nor its "
+                "publisher, nor affiliated to one."
+            )
         if "reported" in self.fields and self.instance.pk and self.instance.actor_id:
             # What "as derived" gives for this row as saved: the curator overrides knowingly.
             # An inline's rows are derived together (`CitationFormSet`), a lone form alone.
