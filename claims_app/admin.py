@@ -43,7 +43,7 @@ def _as_in(text: str, pasted: str) -> str:
     return pasted if "\r\n" in text else pasted.replace("\r\n", "\n")
 
 
-def _locate_error(error: Exception, source: Source, start) -> str:
+def _locate_error(error: Exception, source: Source, start: forms.BoundField) -> str:
     """The form error for a quote not found, or found in several places: then the places to
     choose from, each with its offset for `start` (the form's bound start field)."""
     if isinstance(error, anchoring.QuoteNotFound):
