@@ -15,11 +15,12 @@ from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import anchoring, concurrency, selectors
+from . import admin_duplicates, anchoring, concurrency, selectors
 from .models import (
     Actor,
     Alias,
@@ -761,8 +762,43 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClaimForm(forms.ModelForm):
+    """A claim; while its text is typed, the closest existing claims are listed under it
+    (static/admin/claims/similar.js asks admin_duplicates.claim_similar_view). On the add form,
+    choosing one sets `attach_to`: the save then adds the statements, disputes and topics in the
+    form to that claim instead of making a second one."""
+
+    attach_to = forms.IntegerField(required=False, widget=forms.HiddenInput, label="Add to claim")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attach_claim: Claim | None = None
+        if "text" in self.fields:
+            self.fields["text"].widget.attrs.update(
+                {
+                    "data-similar-url": reverse("admin:claims_app_claim_similar"),
+                    "data-similar-exclude": self.instance.pk or "",
+                }
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        pk = cleaned.get("attach_to")
+        if pk is not None and self.instance.pk is None:
+            self.attach_claim = Claim.objects.filter(pk=pk).first()
+            if self.attach_claim is None:
+                # Not the hidden field's error: the curator would not see it.
+                self.add_error(
+                    None,
+                    f"The claim #{pk} you chose to add these to is gone (merged or deleted): "
+                    "choose another, or save this as a new claim.",
+                )
+        return cleaned
+
+
 @admin.register(Claim)
 class ClaimAdmin(CurationAdmin):
+    form = ClaimForm
     list_display = [
         "__str__",
         "status_display",
@@ -802,6 +838,41 @@ class ClaimAdmin(CurationAdmin):
         return (
             super().get_queryset(request).annotate(_statements=Count("statements", distinct=True))
         )
+
+    class Media:
+        js = ["admin/claims/similar.js"]
+        css = {"all": ["admin/claims/similar.css"]}
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(lambda request: function(self, request))
+
+        return [
+            path(
+                "similar/",
+                view(admin_duplicates.claim_similar_view),
+                name="claims_app_claim_similar",
+            ),
+            path(
+                "duplicates/",
+                view(admin_duplicates.claim_duplicates_view),
+                name="claims_app_claim_duplicates",
+            ),
+            path("merge/", view(admin_duplicates.claim_merge_view), name="claims_app_claim_merge"),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "attach_to"]}), *rest]
+
+    def rows_to_lock(self, request, object_id) -> dict:
+        rows = super().rows_to_lock(request, object_id)
+        attach = _id(request.POST.get("attach_to", ""))
+        return {**rows, "claim_ids": {*rows["claim_ids"], attach} - {None}}
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
@@ -848,6 +919,9 @@ class ClaimAdmin(CurationAdmin):
             self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        if getattr(form, "attach_claim", None) is not None:
+            _attach_become(obj, form.attach_claim)
+            return
         if change:
             # Publication changes only by its explicit action, never as a side effect of an edit
             # or of reverting to an old version in the history.
@@ -856,13 +930,71 @@ class ClaimAdmin(CurationAdmin):
             )
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        if getattr(form, "attach_claim", None) is None:
+            return super().save_related(request, form, formsets, change)
+        form.instance.topics.add(*form.cleaned_data.get("topics", ()))
+        form.instance.attach_skipped = sum(
+            _attach_rows(formset, form.instance) for formset in formsets
+        )
+
+    def log_addition(self, request, obj, message):
+        if hasattr(obj, "attach_skipped"):
+            return self.log_change(request, obj, message)
+        return super().log_addition(request, obj, message)
+
     def response_add(self, request, obj, post_url_continue=None):
         self._publish_from_form(request, obj)
+        if hasattr(obj, "attach_skipped"):
+            skipped = obj.attach_skipped
+            self.message_user(
+                request,
+                f"Added to the existing claim “{obj}” rather than made a second claim"
+                + (
+                    f"; {skipped} statement(s) or dispute(s) it already had were not doubled."
+                    if skipped
+                    else "."
+                ),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[obj.pk]))
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
         self._publish_from_form(request, obj)
         return super().response_change(request, obj)
+
+
+def _attach_become(obj: Claim, claim: Claim) -> None:
+    """The add form's new claim becomes the existing `claim` it is added to: the inlines' rows
+    are saved with it. Its figure is kept where the existing claim has none."""
+    typed = {name: getattr(obj, name) for name in _QUANTITY}
+    for field in Claim._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(claim, field.attname))
+    obj._state.adding, obj._state.db = False, claim._state.db
+    if obj.quantity_value is None and typed["quantity_value"] is not None:
+        for name, value in typed.items():
+            setattr(obj, name, value)
+        obj._change_reason = "figure added from a claim form that was added to this claim"
+        obj.save()
+
+
+_QUANTITY = ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"]
+
+
+def _attach_rows(formset, claim: Claim) -> int:
+    """Save an add form's statements or disputes to the existing `claim`; one whose actor and
+    passage the claim already has is not doubled. Returns how many were not."""
+    held = set(formset.model.objects.filter(claim=claim).values_list("actor_id", "passage_id"))
+    skipped = 0
+    for row in formset.save(commit=False):  # makes a pasted quote's passage
+        if (row.actor_id, row.passage_id) in held:
+            skipped += 1
+            continue
+        held.add((row.actor_id, row.passage_id))
+        row.claim = claim
+        row.save()
+    return skipped
 
 
 @admin.register(Statement)

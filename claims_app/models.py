@@ -729,6 +729,22 @@ class Claim(Timestamped, Slugged):
         self.save(update_fields=["published", "updated_at"])
 
 
+class MergedClaim(models.Model):
+    """A public address of a claim merged into another (merging.claim_merge): the claim is gone,
+    its address answers 301 to the claim it went into, for good (a merge into a claim later
+    merged again follows it there). Site state, not the record: bundles do not carry it."""
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="merged_slugs")
+    merged_claim_id = models.BigIntegerField(help_text="The id the merged claim had.")
+    merged_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.slug} → {self.claim_id}"
+
+
 class _FullTextMatch(models.Lookup):
     """`<FTS5 table's own column> MATCH <query>`: SQLite full-text search (search.py)."""
 

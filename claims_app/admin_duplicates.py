@@ -1,0 +1,126 @@
+"""The admin's screens for claims found before they are duplicated (issue 17): the closest
+claims to a text being typed, as JSON (the claim form's list, the annotation view's claim
+field), the likely duplicates, and merging two claims. `ClaimAdmin.get_urls` routes here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from . import merging, similar
+from .models import Claim
+
+_LIMIT_MAX = 20
+
+
+def _id(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 19 else None
+
+
+def _bad(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def claim_similar_view(model_admin, request):
+    """`?q=<claim text>[&exclude=<id>][&limit=<n>]` → {"claims": [...]}, best first; a q
+    without words gives none; an exclude or limit that is not a number, or a q past
+    similar.TEXT_MAX characters, is a 400 that says so."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    q = request.GET.get("q", "")
+    if len(q) > similar.TEXT_MAX:
+        return _bad(f"q is a claim's text: at most {similar.TEXT_MAX:,} characters.")
+    exclude = request.GET.get("exclude") or None
+    if exclude is not None and _id(exclude) is None:
+        return _bad("exclude is a claim's id: a whole number.")
+    limit = request.GET.get("limit") or "5"
+    if _id(limit) is None or not 1 <= int(limit) <= _LIMIT_MAX:
+        return _bad(f"limit is a number from 1 to {_LIMIT_MAX}.")
+    claims = similar.claims_similar(q, limit=int(limit), exclude=_id(exclude))
+    return JsonResponse({"claims": [_claim_json(claim) for claim in claims]})
+
+
+def _claim_json(claim: Claim) -> dict:
+    return {
+        "id": claim.pk,
+        "text": claim.text,
+        "title": claim.title,
+        "status": claim.status,
+        "published": claim.published,
+        "claimants": claim.claimant_names,
+        "change_url": reverse("admin:claims_app_claim_change", args=[claim.pk]),
+        "public_url": claim.get_absolute_url() if claim.published else None,
+    }
+
+
+def claim_duplicates_view(model_admin, request):
+    """The likely duplicates (similar.claim_pairs_similar), each pair with a merge link."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Claim._meta,
+        "title": "Likely duplicate claims",
+        "pairs": [((a, b), score) for a, b, score in similar.claim_pairs_similar()],
+        "checked": similar.DUPLICATES_CHECKED,
+        "threshold": similar.DUPLICATE_SCORE,
+        "can_merge": _can_merge(model_admin, request),
+    }
+    return TemplateResponse(request, "admin/claims_app/claim/duplicates.html", context)
+
+
+def _can_merge(model_admin, request) -> bool:
+    return model_admin.has_change_permission(request) and model_admin.has_delete_permission(request)
+
+
+class MergeForm(forms.Form):
+    """Which of two claims stays; the other goes into it."""
+
+    keep = forms.TypedChoiceField(
+        coerce=int, widget=forms.RadioSelect, label="The claim that stays"
+    )
+
+    def __init__(self, *args, claims: list[Claim], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [(claim.pk, f"#{claim.pk}: {claim.text}") for claim in claims]
+
+
+def claim_merge_view(model_admin, request):
+    """`?a=<id>&b=<id>`: the two claims side by side, and which stays; POST merges them."""
+    if not _can_merge(model_admin, request):
+        raise PermissionDenied
+    ids = [_id(request.GET.get(name)) for name in ("a", "b")]
+    claims = Claim.objects.in_bulk([pk for pk in ids if pk is not None])
+    if None in ids or ids[0] == ids[1] or len(claims) < 2:
+        messages.error(request, "Choose two different claims that still exist to merge.")
+        return HttpResponseRedirect(reverse("admin:claims_app_claim_duplicates"))
+    pair = [claims[pk] for pk in ids]
+    similar._claimant_names_fill(pair)
+    form = MergeForm(request.POST or None, claims=pair)
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["keep"]
+        merged = ids[1] if keep == ids[0] else ids[0]
+        try:
+            kept = merging.claim_merge(keep_id=keep, merged_id=merged)
+        except merging.MergeRefused as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(reverse("admin:claims_app_claim_duplicates"))
+        messages.success(
+            request,
+            f"Claim #{merged} is merged into “{kept}”: its statements and disputes are here "
+            "now, and its address leads here.",
+        )
+        return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[kept.pk]))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Claim._meta,
+        "title": "Merge two claims",
+        "pair": [(claim, claim.statements.count(), claim.disputes.count()) for claim in pair],
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/claims_app/claim/merge.html", context)
