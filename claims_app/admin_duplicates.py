@@ -101,7 +101,10 @@ def claim_merge_view(model_admin, request):
         return HttpResponseRedirect(reverse("admin:claims_app_claim_duplicates"))
     pair = [claims[pk] for pk in ids]
     similar._claimant_names_fill(pair)
-    form = MergeForm(request.POST or None, claims=pair)
+    counts = {claim.pk: (claim.statements.count(), claim.disputes.count()) for claim in pair}
+    # Offered to stay: the published one, else the one more cited, else the older.
+    likely = max(pair, key=lambda claim: (claim.published, sum(counts[claim.pk]), -claim.pk))
+    form = MergeForm(request.POST or None, claims=pair, initial={"keep": likely.pk})
     if request.method == "POST" and form.is_valid():
         keep = form.cleaned_data["keep"]
         merged = ids[1] if keep == ids[0] else ids[0]
@@ -120,7 +123,7 @@ def claim_merge_view(model_admin, request):
         **model_admin.admin_site.each_context(request),
         "opts": Claim._meta,
         "title": "Merge two claims",
-        "pair": [(claim, claim.statements.count(), claim.disputes.count()) for claim in pair],
+        "pair": [(claim, *counts[claim.pk]) for claim in pair],
         "form": form,
     }
     return TemplateResponse(request, "admin/claims_app/claim/merge.html", context)

@@ -317,7 +317,9 @@ def test_merging_moves_statements_and_disputes_and_leaves_301s(merger_client, pl
     page = merger_client.get("/admin/claims_app/claim/duplicates/").content.decode()
     assert f"?a={keep.pk}&amp;b={twice.pk}" in page
     url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
-    assert merger_client.get(url).status_code == 200
+    form = merger_client.get(url).content.decode()
+    # Offered to stay: the published one (both are), then the one more cited.
+    assert re.search(rf'<input type="radio" name="keep" value="{twice.pk}"[^>]* checked', form)
     response = merger_client.post(url, {"keep": keep.pk})
     assert response.status_code == 302
     assert response["Location"] == f"/admin/claims_app/claim/{keep.pk}/change/"
@@ -384,10 +386,10 @@ def test_a_merge_post_without_a_choice_merges_nothing(merger_client, planted_pai
 
 
 def test_typing_the_paraphrase_in_the_add_form_lists_the_seed_claim_first(
-    every_page, browser_page, live_server
+    every_page, open_browser, tmp_path
 ):
-    _user(name="typist")
-    page = browser_page
+    _user(name="typist", superuser=True, groups=())
+    page = open_browser()  # under the site's Content-Security-Policy: no inline script
     log_in(page, "typist", "pw-for-tests")
     page.goto("/admin/claims_app/claim/add/")
     page.fill("#id_text", PARAPHRASE)
@@ -399,4 +401,32 @@ def test_typing_the_paraphrase_in_the_add_form_lists_the_seed_claim_first(
     seed = Claim.objects.get(text=SEED_CLAIM)
     assert page.input_value("input[name=attach_to]") == str(seed.pk)
     assert f"claim #{seed.pk}" in page.locator(".similar-chosen").inner_text()
-    page.screenshot(path="/tmp/similar-add-form.png", full_page=False)
+    page.screenshot(path=tmp_path / "admin-claim-similar.png")
+    page.get_by_role("button", name="Make a new claim after all").click()
+    assert page.input_value("input[name=attach_to]") == ""
+
+
+def test_the_similar_list_and_the_duplicate_screens_pass_axe(every_page, open_browser, tmp_path):
+    from .test_accessibility import axe_violations
+
+    _user(name="chief", superuser=True, groups=())
+    twice = ClaimFactory(text=PARAPHRASE, published=False, published_at=None)
+    seed = Claim.objects.get(text=SEED_CLAIM)
+    page = open_browser(bypass_csp=True)  # axe is injected
+    log_in(page, "chief", "pw-for-tests")
+    page.goto("/admin/claims_app/claim/add/")
+    page.fill("#id_text", PARAPHRASE)
+    page.locator("#similar-claims li").first.get_by_role("button").click()
+    problems = [f"similar list: {line}" for line in axe_violations(page)]
+    page.goto("/admin/claims_app/claim/duplicates/")
+    assert page.locator("table.duplicates tbody tr").count() == 1
+    page.screenshot(path=tmp_path / "admin-claim-duplicates.png")
+    problems += [f"duplicates: {line}" for line in axe_violations(page)]
+    page.get_by_role("link", name="Merge…").click()
+    page.get_by_label(f"#{seed.pk}: {SEED_CLAIM}").check()
+    page.screenshot(path=tmp_path / "admin-claim-merge.png")
+    problems += [f"merge: {line}" for line in axe_violations(page)]
+    page.get_by_role("button", name="Merge").click()
+    assert "is merged into" in page.locator(".messagelist").inner_text()
+    assert not Claim.objects.filter(pk=twice.pk).exists()
+    assert not problems, "\n".join(problems)
