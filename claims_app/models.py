@@ -34,11 +34,15 @@ def slug_base(instance: models.Model) -> str:
 
 
 def _unique_slug(instance: models.Model) -> str:
-    """A slug for `instance`, unique among its model ("-2", "-3"… when taken)."""
+    """A slug for `instance`, unique among its model ("-2", "-3"… when taken; a claim's not a
+    merged claim's either)."""
     base = slug_base(instance)
     model = type(instance)
     slug, n = base, 1
-    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():
+    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists() or (
+        # A merged claim's address leads to the claim it went into, for good.
+        model is Claim and MergedClaim.objects.filter(slug=slug).exists()
+    ):
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -105,7 +105,13 @@ def claims_similar(text: str, *, limit: int = 5, exclude: int | None = None) -> 
     """The existing claims (drafts too: this is for curators) closest to the claim text `text`,
     best first, at most `limit`, each with `.similarity` (claim_similarity), `.claimant_names`
     (its claimants' names, in the order of their statements) and its `.status`. None for a text
-    without a word or number to go by."""
+    without a word or number to go by. Two queries."""
+    claims = _closest(text, limit=limit, exclude=exclude)
+    _claimant_names_fill(claims)
+    return claims
+
+
+def _closest(text: str, *, limit: int, exclude: int | None) -> list[Claim]:
     text = (text or "").strip()[:TEXT_MAX]
     if not _WORD.search(text):
         return []
@@ -120,9 +126,7 @@ def claims_similar(text: str, *, limit: int = 5, exclude: int | None = None) -> 
             claim_similarity(text, claim.title) if claim.title else 0.0,
         )
     claims.sort(key=lambda claim: (-claim.similarity, -claim.pk))
-    claims = [claim for claim in claims if claim.similarity > 0][:limit]
-    _claimant_names_fill(claims)
-    return claims
+    return [claim for claim in claims if claim.similarity > 0][:limit]
 
 
 def _claimant_names_fill(claims: list[Claim]) -> None:
@@ -147,7 +151,7 @@ def claim_pairs_similar(*, checked: int = DUPLICATES_CHECKED) -> list[tuple[Clai
     pairs: dict[tuple[int, int], tuple[Claim, Claim, float]] = {}
     recent = Claim.objects.order_by("-updated_at", "-pk").only("id", "text", "title")[:checked]
     for claim in recent:
-        for other in claims_similar(claim.text, limit=3, exclude=claim.pk):
+        for other in _closest(claim.text, limit=3, exclude=claim.pk):
             if other.similarity < DUPLICATE_SCORE:
                 break
             first, second = sorted((claim.pk, other.pk))

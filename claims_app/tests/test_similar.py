@@ -359,6 +359,16 @@ def test_a_claim_merged_into_one_merged_later_leads_to_the_last(merger_client, p
         assert merger_client.get(old)["Location"] == last.get_absolute_url()
 
 
+def test_a_new_claim_does_not_take_a_merged_claims_address(merger_client, planted_pair):
+    keep, twice, *_ = planted_pair
+    merger_client.post(
+        f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}", {"keep": keep.pk}
+    )
+    again = ClaimFactory(text="The figure again")
+    assert again.slug == "the-figure-again-2"
+    assert merger_client.get("/claims/the-figure-again/")["Location"] == "/claims/the-figure/"
+
+
 def test_merging_needs_the_permission_to_delete_claims(editor_client, planted_pair):
     keep, twice, *_ = planted_pair
     url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
