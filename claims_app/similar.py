@@ -112,7 +112,8 @@ def claims_similar(text: str, *, limit: int = 5, exclude: int | None = None) -> 
 
 
 def _closest(text: str, *, limit: int, exclude: int | None) -> list[Claim]:
-    text = (text or "").strip()[:TEXT_MAX]
+    # (PostgreSQL takes no NUL character in a text.)
+    text = (text or "").replace("\x00", " ").strip()[:TEXT_MAX]
     if not _WORD.search(text):
         return []
     if connection.vendor == "postgresql":

@@ -151,6 +151,8 @@ def test_a_text_past_its_limit_is_a_400_and_an_empty_one_no_claims(editor_client
     assert editor_client.get(SIMILAR_URL, {"q": "a" * 2001}).status_code == 400
     for q in ("", "\x00", "  "):
         assert editor_client.get(SIMILAR_URL, {"q": q}).json() == {"claims": []}
+    found = editor_client.get(SIMILAR_URL, {"q": "North Korea\x00 holds 130,000"}).json()
+    assert [claim["text"] for claim in found["claims"]] == [SEED_CLAIM]
 
 
 # ---------------------------------------------------------------------------------------------
