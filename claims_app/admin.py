@@ -762,43 +762,9 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ClaimForm(forms.ModelForm):
-    """A claim; while its text is typed, the closest existing claims are listed under it
-    (static/admin/claims/similar.js asks admin_duplicates.claim_similar_view). On the add form,
-    choosing one sets `attach_to`: the save then adds the statements, disputes and topics in the
-    form to that claim instead of making a second one."""
-
-    attach_to = forms.IntegerField(required=False, widget=forms.HiddenInput, label="Add to claim")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.attach_claim: Claim | None = None
-        if "text" in self.fields:
-            self.fields["text"].widget.attrs.update(
-                {
-                    "data-similar-url": reverse("admin:claims_app_claim_similar"),
-                    "data-similar-exclude": self.instance.pk or "",
-                }
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        pk = cleaned.get("attach_to")
-        if pk is not None and self.instance.pk is None:
-            self.attach_claim = Claim.objects.filter(pk=pk).first()
-            if self.attach_claim is None:
-                # Not the hidden field's error: the curator would not see it.
-                self.add_error(
-                    None,
-                    f"The claim #{pk} you chose to add these to is gone (merged or deleted): "
-                    "choose another, or save this as a new claim.",
-                )
-        return cleaned
-
-
 @admin.register(Claim)
 class ClaimAdmin(CurationAdmin):
-    form = ClaimForm
+    form = admin_duplicates.ClaimForm
     list_display = [
         "__str__",
         "status_display",
@@ -920,7 +886,7 @@ class ClaimAdmin(CurationAdmin):
 
     def save_model(self, request, obj, form, change):
         if getattr(form, "attach_claim", None) is not None:
-            _attach_become(obj, form.attach_claim)
+            admin_duplicates.attach_become(obj, form.attach_claim)
             return
         if change:
             # Publication changes only by its explicit action, never as a side effect of an edit
@@ -935,7 +901,7 @@ class ClaimAdmin(CurationAdmin):
             return super().save_related(request, form, formsets, change)
         form.instance.topics.add(*form.cleaned_data.get("topics", ()))
         form.instance.attach_skipped = sum(
-            _attach_rows(formset, form.instance) for formset in formsets
+            admin_duplicates.attach_rows(formset, form.instance) for formset in formsets
         )
 
     def log_addition(self, request, obj, message):
@@ -963,38 +929,6 @@ class ClaimAdmin(CurationAdmin):
     def response_change(self, request, obj):
         self._publish_from_form(request, obj)
         return super().response_change(request, obj)
-
-
-def _attach_become(obj: Claim, claim: Claim) -> None:
-    """The add form's new claim becomes the existing `claim` it is added to: the inlines' rows
-    are saved with it. Its figure is kept where the existing claim has none."""
-    typed = {name: getattr(obj, name) for name in _QUANTITY}
-    for field in Claim._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(claim, field.attname))
-    obj._state.adding, obj._state.db = False, claim._state.db
-    if obj.quantity_value is None and typed["quantity_value"] is not None:
-        for name, value in typed.items():
-            setattr(obj, name, value)
-        obj._change_reason = "figure added from a claim form that was added to this claim"
-        obj.save()
-
-
-_QUANTITY = ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"]
-
-
-def _attach_rows(formset, claim: Claim) -> int:
-    """Save an add form's statements or disputes to the existing `claim`; one whose actor and
-    passage the claim already has is not doubled. Returns how many were not."""
-    held = set(formset.model.objects.filter(claim=claim).values_list("actor_id", "passage_id"))
-    skipped = 0
-    for row in formset.save(commit=False):  # makes a pasted quote's passage
-        if (row.actor_id, row.passage_id) in held:
-            skipped += 1
-            continue
-        held.add((row.actor_id, row.passage_id))
-        row.claim = claim
-        row.save()
-    return skipped
 
 
 @admin.register(Statement)

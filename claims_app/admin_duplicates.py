@@ -1,6 +1,7 @@
 """The admin's screens for claims found before they are duplicated (issue 17): the closest
 claims to a text being typed, as JSON (the claim form's list, the annotation view's claim
-field), the likely duplicates, and merging two claims. `ClaimAdmin.get_urls` routes here."""
+field), the likely duplicates, and merging two claims (`ClaimAdmin.get_urls` routes here);
+and the claim form, whose new claim can be added to an existing one instead."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import merging, similar
 from .models import Claim
 
 _LIMIT_MAX = 20
+_QUANTITY = ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"]
 
 
 def _id(value) -> int | None:
@@ -127,3 +129,70 @@ def claim_merge_view(model_admin, request):
         "form": form,
     }
     return TemplateResponse(request, "admin/claims_app/claim/merge.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The claim form: adding to an existing claim instead of making a second one
+
+
+class ClaimForm(forms.ModelForm):
+    """A claim; while its text is typed, the closest existing claims are listed under it
+    (static/admin/claims/similar.js asks admin_duplicates.claim_similar_view). On the add form,
+    choosing one sets `attach_to`: the save then adds the statements, disputes and topics in the
+    form to that claim instead of making a second one."""
+
+    attach_to = forms.IntegerField(required=False, widget=forms.HiddenInput, label="Add to claim")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attach_claim: Claim | None = None
+        if "text" in self.fields:
+            self.fields["text"].widget.attrs.update(
+                {
+                    "data-similar-url": reverse("admin:claims_app_claim_similar"),
+                    "data-similar-exclude": self.instance.pk or "",
+                }
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        pk = cleaned.get("attach_to")
+        if pk is not None and self.instance.pk is None:
+            self.attach_claim = Claim.objects.filter(pk=pk).first()
+            if self.attach_claim is None:
+                # Not the hidden field's error: the curator would not see it.
+                self.add_error(
+                    None,
+                    f"The claim #{pk} you chose to add these to is gone (merged or deleted): "
+                    "choose another, or save this as a new claim.",
+                )
+        return cleaned
+
+
+def attach_become(obj: Claim, claim: Claim) -> None:
+    """The add form's new claim becomes the existing `claim` it is added to: the inlines' rows
+    are saved with it. Its figure is kept where the existing claim has none."""
+    typed = {name: getattr(obj, name) for name in _QUANTITY}
+    for field in Claim._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(claim, field.attname))
+    obj._state.adding, obj._state.db = False, claim._state.db
+    if obj.quantity_value is None and typed["quantity_value"] is not None:
+        for name, value in typed.items():
+            setattr(obj, name, value)
+        obj._change_reason = "figure added from a claim form that was added to this claim"
+        obj.save()
+
+
+def attach_rows(formset, claim: Claim) -> int:
+    """Save an add form's statements or disputes to the existing `claim`; one whose actor and
+    passage the claim already has is not doubled. Returns how many were not."""
+    held = set(formset.model.objects.filter(claim=claim).values_list("actor_id", "passage_id"))
+    skipped = 0
+    for row in formset.save(commit=False):  # makes a pasted quote's passage
+        if (row.actor_id, row.passage_id) in held:
+            skipped += 1
+            continue
+        held.add((row.actor_id, row.passage_id))
+        row.claim = claim
+        row.save()
+    return skipped
