@@ -361,6 +361,18 @@ def test_a_claim_merged_into_one_merged_later_leads_to_the_last(merger_client, p
         assert merger_client.get(old)["Location"] == last.get_absolute_url()
 
 
+def test_every_address_the_merged_claim_had_leads_to_the_one_that_stays(merger_client, db):
+    keep = ClaimFactory(text=SEED_CLAIM, slug="the-figure")
+    twice = ClaimFactory(text=PARAPHRASE, slug="first-address")
+    twice.slug = "second-address"
+    twice.save()
+    merger_client.post(
+        f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}", {"keep": keep.pk}
+    )
+    for old in ("/claims/first-address/", "/claims/second-address/"):
+        assert merger_client.get(old)["Location"] == "/claims/the-figure/"
+
+
 def test_a_new_claim_does_not_take_a_merged_claims_address(merger_client, planted_pair):
     keep, twice, *_ = planted_pair
     merger_client.post(
