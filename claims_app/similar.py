@@ -8,6 +8,12 @@ on both databases, ranks them (`claim_similarity`): pg_trgm's trigram similarity
 texts, as Python, with the numbers in them weighed apart. Figures are what this record is
 about: "more than 130,000 political prisoners" and "1,200 people held without trial" share
 most of their words' trigrams with many claims, and little else tells them apart.
+
+Measured at 100,000 claims (generate_demo's, and the seed; two queries a lookup): 80 to 170 ms
+on PostgreSQL (the same lookup without the index, reading every claim: 1 to 4 s), 30 to 155 ms
+on SQLite; the issue's paraphrase finds the seed's claim first on both. generate_demo's claims
+are words drawn from one small vocabulary, the worst case for either index: every claim shares
+trigrams and words with every text typed.
 """
 
 from __future__ import annotations
