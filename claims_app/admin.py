@@ -915,7 +915,8 @@ class ClaimAdmin(CurationAdmin):
             skipped = obj.attach_skipped
             self.message_user(
                 request,
-                f"Added to the existing claim “{obj}” rather than made a second claim"
+                f"Added to the existing claim “{obj}” rather than made a second claim worded "
+                f"“{request.POST.get('text', '').strip()}”"
                 + (
                     f"; {skipped} statement(s) or dispute(s) it already had were not doubled."
                     if skipped

@@ -228,7 +228,7 @@ def test_choosing_an_existing_claim_on_the_add_form_adds_to_it_instead(editor_cl
     assert list(existing.topics.all()) == [topic]
     assert existing.quantity_display == "more than 130,000 people"  # it had no figure
     page = editor_client.get(response["Location"]).content.decode()
-    assert "Added to the existing claim" in page
+    assert f"rather than made a second claim worded “{PARAPHRASE}”." in page
 
 
 def test_an_identical_statement_is_not_doubled_when_attaching(editor_client):
