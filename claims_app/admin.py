@@ -15,10 +15,11 @@ from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import anchoring, concurrency, selectors, widgets
+from . import admin_duplicates, anchoring, concurrency, selectors, widgets
 from .models import (
     Actor,
     Alias,
@@ -782,6 +783,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Claim)
 class ClaimAdmin(CurationAdmin):
+    form = admin_duplicates.ClaimForm
     list_display = [
         "__str__",
         "status_display",
@@ -821,6 +823,41 @@ class ClaimAdmin(CurationAdmin):
         return (
             super().get_queryset(request).annotate(_statements=Count("statements", distinct=True))
         )
+
+    class Media:
+        js = ["admin/claims/similar.js"]
+        css = {"all": ["admin/claims/similar.css"]}
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(lambda request: function(self, request))
+
+        return [
+            path(
+                "similar/",
+                view(admin_duplicates.claim_similar_view),
+                name="claims_app_claim_similar",
+            ),
+            path(
+                "duplicates/",
+                view(admin_duplicates.claim_duplicates_view),
+                name="claims_app_claim_duplicates",
+            ),
+            path("merge/", view(admin_duplicates.claim_merge_view), name="claims_app_claim_merge"),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "attach_to"]}), *rest]
+
+    def rows_to_lock(self, request, object_id) -> dict:
+        rows = super().rows_to_lock(request, object_id)
+        attach = _id(request.POST.get("attach_to", ""))
+        return {**rows, "claim_ids": {*rows["claim_ids"], attach} - {None}}
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
@@ -867,6 +904,9 @@ class ClaimAdmin(CurationAdmin):
             self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        if getattr(form, "attach_claim", None) is not None:
+            admin_duplicates.attach_become(obj, form.attach_claim)
+            return
         if change:
             # Publication changes only by its explicit action, never as a side effect of an edit
             # or of reverting to an old version in the history.
@@ -875,8 +915,35 @@ class ClaimAdmin(CurationAdmin):
             )
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        if getattr(form, "attach_claim", None) is None:
+            return super().save_related(request, form, formsets, change)
+        form.instance.topics.add(*form.cleaned_data.get("topics", ()))
+        form.instance.attach_skipped = sum(
+            admin_duplicates.attach_rows(formset, form.instance) for formset in formsets
+        )
+
+    def log_addition(self, request, obj, message):
+        if hasattr(obj, "attach_skipped"):
+            return self.log_change(request, obj, message)
+        return super().log_addition(request, obj, message)
+
     def response_add(self, request, obj, post_url_continue=None):
         self._publish_from_form(request, obj)
+        if hasattr(obj, "attach_skipped"):
+            skipped = obj.attach_skipped
+            self.message_user(
+                request,
+                f"Added to the existing claim “{obj}” rather than made a second claim worded "
+                f"“{request.POST.get('text', '').strip()}”"
+                + (
+                    f"; {skipped} statement(s) or dispute(s) it already had were not doubled."
+                    if skipped
+                    else "."
+                ),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[obj.pk]))
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):

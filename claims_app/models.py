@@ -34,11 +34,15 @@ def slug_base(instance: models.Model) -> str:
 
 
 def _unique_slug(instance: models.Model) -> str:
-    """A slug for `instance`, unique among its model ("-2", "-3"… when taken)."""
+    """A slug for `instance`, unique among its model ("-2", "-3"… when taken; a claim's not a
+    merged claim's either)."""
     base = slug_base(instance)
     model = type(instance)
     slug, n = base, 1
-    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():
+    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists() or (
+        # A merged claim's address leads to the claim it went into, for good.
+        model is Claim and MergedClaim.objects.filter(slug=slug).exists()
+    ):
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -727,6 +731,22 @@ class Claim(Timestamped, Slugged):
     def unpublish(self):
         self.published = False
         self.save(update_fields=["published", "updated_at"])
+
+
+class MergedClaim(models.Model):
+    """A public address of a claim merged into another (merging.claim_merge): the claim is gone,
+    its address answers 301 to the claim it went into, for good (a merge into a claim later
+    merged again follows it there). Site state, not the record: bundles do not carry it."""
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="merged_slugs")
+    merged_claim_id = models.BigIntegerField(help_text="The id the merged claim had.")
+    merged_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.slug} → {self.claim_id}"
 
 
 class _FullTextMatch(models.Lookup):
