@@ -77,7 +77,9 @@ def claim_duplicates_view(model_admin, request):
 
 
 def _can_merge(model_admin, request) -> bool:
-    return model_admin.has_change_permission(request) and model_admin.has_delete_permission(request)
+    return model_admin.has_change_permission(request) and request.user.has_perm(
+        "claims_app.merge_claim"
+    )
 
 
 class MergeForm(forms.Form):

@@ -643,7 +643,12 @@ class Claim(Timestamped, Slugged):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("publish_claim", "Can publish and unpublish claims")]
+        permissions = [
+            ("publish_claim", "Can publish and unpublish claims"),
+            # A merge keeps every statement and dispute (and the history, and a 301 from the
+            # merged claim's address): a curator's work, not a deletion that Editors may not do.
+            ("merge_claim", "Can merge a claim into another"),
+        ]
         # The public orderings and filters, each served by an index of published claims (ties
         # broken by id: a claim's text may be too long for an index entry). The two orders by
         # date (undated last; carrying the status) are each database's own indexes, written in
