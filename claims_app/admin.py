@@ -16,10 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_duplicates, anchoring, concurrency, selectors, widgets
+from . import admin_duplicates, anchoring, annotate, concurrency, selectors, widgets
 from .models import (
     Actor,
     Alias,
@@ -468,7 +470,15 @@ class SourceAdmin(CurationAdmin):
     form = SourceForm
     # The admin builds its own copy of the form, with this in place of the Meta callback.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["title", "kind", "publisher", "date", "language", "passage_count"]
+    list_display = [
+        "title",
+        "kind",
+        "publisher",
+        "date",
+        "language",
+        "passage_count",
+        "annotate_link",
+    ]
     list_filter = ["kind", "language", "date_precision"]
     search_fields = ["title", "slug", "url", "publisher__name", "authorships__actor__name"]
     autocomplete_fields = ["publisher"]
@@ -516,6 +526,40 @@ class SourceAdmin(CurationAdmin):
     @admin.display(description="passages", ordering="_passages")
     def passage_count(self, obj):
         return obj._passages
+
+    @admin.display(description="annotate")
+    def annotate_link(self, obj):
+        return format_html(
+            '<a href="{}">Annotate<span class="visually-hidden"> “{}”</span></a>',
+            reverse("admin:claims_app_source_annotate", args=[obj.pk]),
+            obj.title,
+        )
+
+    def get_urls(self):
+        return [*annotate.urls(self), *super().get_urls()]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        # A new source: the article pasted first (its title, then its text), the rest after.
+        (_, first), *rest = fieldsets
+        text = next(o for _, o in rest if "text" in o["fields"])
+        rest = [(name, o) for name, o in rest if o is not text]
+        fields = ["title", "text", *first["fields"][1:]]
+        return [(None, {**text, **first, "fields": fields}), *rest]
+
+    def _annotate_after_save(self, request, obj, response):
+        if "_annotate" in request.POST and response.status_code == 302:
+            return redirect("admin:claims_app_source_annotate", obj.pk)
+        return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._annotate_after_save(request, obj, response)
+
+    def response_change(self, request, obj):
+        return self._annotate_after_save(request, obj, super().response_change(request, obj))
 
 
 @admin.register(Passage)
