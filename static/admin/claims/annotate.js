@@ -331,6 +331,14 @@
       }, 200);
     });
 
+    // Enter in a list of choices saves too, as in the panel's text fields.
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "SELECT") {
+        event.preventDefault();
+        panel.requestSubmit();
+      }
+    });
+
     // -- Saving, publishing
 
     function csrf() {
