@@ -108,6 +108,7 @@ def main():
         "admin-statement-quote-occurs-three-times": "/admin/claims_app/statement/add/",
         "admin-claim": f"/admin/claims_app/claim/{claim.pk}/change/",
         "admin-claims": "/admin/claims_app/claim/",
+        "admin-annotate": f"/admin/claims_app/source/{source.pk}/annotate/",
     }
     SHOTS.mkdir()
     port = free_port()
@@ -170,6 +171,11 @@ def main():
                     page.get_by_label("Quote:").fill("human rights situation")
                     page.get_by_role("button", name="Save", exact=True).click()
                     page.locator(".occurrences").scroll_into_view_if_needed()
+                    page.screenshot(path=SHOTS / f"{name}.png")
+                    print(f"  {name}.png  {url}")
+                elif name == "admin-annotate":  # words found, the panel ready for them
+                    page.get_by_label("Find words").fill("exceedingly low")
+                    page.keyboard.press("Enter")
                     page.screenshot(path=SHOTS / f"{name}.png")
                     print(f"  {name}.png  {url}")
                 else:

@@ -6,7 +6,6 @@ Once by mouse, once by keyboard alone. The old forms' count is test_journeys.py'
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
@@ -25,7 +24,6 @@ CLAIM = "The northern camps still hold thousands of prisoners."
 # asks for at most half). A change that adds a step fails here.
 MOST_BY_MOUSE = 14
 MOST_BY_KEYBOARD = 22
-SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
 
 
 def _log_in(page) -> None:
@@ -106,7 +104,6 @@ def test_the_curator_annotates_an_article_by_mouse_in_at_most_half_the_old_actio
     hands.click(page.get_by_role("button", name="Save", exact=True), "Save")
     _saved(page, DENIED)
     _rows_are_right(guard, ministry)
-    page.screenshot(path=SCREENSHOTS / "admin-annotate.png", full_page=True)
 
     hands.click(page.locator("#annotate-next .annotate-publish"), "Publish")
     hands.click(page.locator("#annotate-public-link"), "the public page")
@@ -180,3 +177,35 @@ def test_the_annotation_view_has_no_serious_accessibility_violation(curator, ope
     _saved(page, MADE)
     assert Actor.objects.get(name="Somebody new").kind == "person"
     assert not axe_violations(page), axe_violations(page)
+
+
+def test_typing_a_claim_lists_the_closest_existing_one_and_choosing_it_adds_to_it(curator):
+    page, _, _ = curator
+    amnesty = Actor.objects.create(name="Amnesty International", kind=Actor.Kind.ORGANIZATION)
+    figure = "more than 130,000 people are held as political prisoners"
+    source = Source.objects.create(title="A second article", text=f"It says {figure} there.")
+    existing = Claim.objects.create(text="North Korea holds more than 130,000 political prisoners")
+    Statement.objects.create(
+        claim=existing,
+        actor=amnesty,
+        passage=Passage.objects.create(source=source, start=8, end=8 + len(figure), quote=figure),
+    )
+    other = Source.objects.create(title="A third article", text=f"Again: {figure}.")
+
+    page.goto(f"/admin/claims_app/source/{other.pk}/annotate/")
+    page.get_by_label("Find words").fill(figure)
+    page.keyboard.press("Enter")
+    page.get_by_label("Who", exact=True).fill("Amnesty International")
+    page.get_by_label("Which claim").fill(
+        "More than 130,000 people are held as political prisoners in North Korea"
+    )
+    choice = page.locator("#annotate-similar li").first
+    expect(choice).to_contain_text(existing.text)
+    expect(choice).to_contain_text("undisputed; draft; claimed by Amnesty International")
+    choice.get_by_role("button").click()
+    expect(page.get_by_label("Which claim")).to_have_value(existing.text)
+    page.get_by_role("button", name="Save", exact=True).click()
+    _saved(page, figure)
+
+    assert Claim.objects.count() == 1
+    assert Statement.objects.filter(claim=existing).count() == 2
