@@ -209,3 +209,48 @@ def test_typing_a_claim_lists_the_closest_existing_one_and_choosing_it_adds_to_i
 
     assert Claim.objects.count() == 1
     assert Statement.objects.filter(claim=existing).count() == 2
+
+
+def test_words_are_selected_with_the_caret_and_shift_arrows_and_the_text_refuses_typing(curator):
+    page, guard, _ = curator
+    source = Source.objects.create(title=TITLE, text=ARTICLE)
+    page.goto(f"/admin/claims_app/source/{source.pk}/annotate/")
+    page.keyboard.press("Tab")  # from "Find words" to the text: the caret at its start
+    expect(page.locator("#annotate-text")).to_be_focused()
+    page.keyboard.type("xyz")
+    page.keyboard.press("Backspace")
+    expect(page.locator("#annotate-text")).to_have_text(ARTICLE)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # the third line: "A former guard told…"
+    page.keyboard.press("Home")
+    page.keyboard.down("Shift")
+    for _ in "A former guard":
+        page.keyboard.press("ArrowRight")
+    page.keyboard.up("Shift")
+    expect(page.locator("#annotate-selected")).to_contain_text("“A former guard”")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Who", exact=True)).to_be_focused()
+    page.keyboard.type(guard.name)
+    page.get_by_label("Which claim").fill("A guard spoke.")
+    page.keyboard.press("Enter")
+    _saved(page, "A former guard")
+    at = ARTICLE.index("A former guard")
+    assert Passage.objects.get().start == at
+
+
+def test_a_phrase_found_twice_is_saved_where_it_was_chosen(curator):
+    page, guard, _ = curator
+    text = "The camps are full. Nobody saw the camps."
+    source = Source.objects.create(title="Twice", text=text)
+    page.goto(f"/admin/claims_app/source/{source.pk}/annotate/")
+    page.keyboard.type("the camps")
+    expect(page.locator("#annotate-find-status")).to_contain_text("1 of 2")
+    page.keyboard.press("Enter")
+    expect(page.locator("#annotate-find-status")).to_contain_text("2 of 2")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.keyboard.type(guard.name)
+    page.get_by_label("Which claim").fill("Nobody saw the camps.")
+    page.keyboard.press("Enter")
+    _saved(page, "the camps")
+    assert Passage.objects.get().start == text.rindex("the camps")
