@@ -285,7 +285,8 @@
                 "label": a.kind + (a.aliases.length ? "; also " + a.aliases.join(", ") : "")
               });
             }));
-            newActor.hidden = Boolean(knownActor());
+            // Asked for only when nobody's name holds the words (else the list suggests).
+            newActor.hidden = Boolean(knownActor()) || answer.actors.length > 0;
           });
       }, 120);
     }
