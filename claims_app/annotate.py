@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -379,6 +380,12 @@ def source_annotate_save(request, model_admin, object_id: str):
         )
     except _Refused as refused:
         return _refused(refused.status, refused.errors)
+    except IntegrityError:
+        # Another curator saved the same actor, or the same statement, between our checks
+        # and our write (checked by full_clean, kept by the database): nothing of ours is saved.
+        return _refused(
+            409, {"__all__": ["Someone saved the same thing a moment ago: press Save again."]}
+        )
     return JsonResponse(answer)
 
 

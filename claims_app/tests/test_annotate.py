@@ -303,3 +303,22 @@ def test_actors_are_suggested_by_name_or_alias(client, editor):
     assert [actor["name"] for actor in found["actors"]] == ["Amnesty International"]
     assert by_alias["actors"][0]["name"] == "Amnesty International"
     assert by_alias["actors"][0]["aliases"] == ["AI"]
+
+
+def test_a_clash_the_database_refuses_is_a_409_and_nothing_saved(client, editor, monkeypatch):
+    # Two curators adding the same actor at once: the unique name stops the second one's write.
+    source = SourceFactory()
+    before = _rows()
+
+    def clash(*args, **kwargs):
+        Actor.objects.create(name="The same name")
+        Actor.objects.create(name="The same name")
+
+    monkeypatch.setattr("claims_app.annotate._actor", clash)
+    response = _save(
+        client, source, actor_name="The same name", actor_kind="person", claim_text="A claim."
+    )
+
+    assert response.status_code == 409
+    assert "press Save again" in response.json()["errors"]["__all__"][0]
+    assert _rows() == before
