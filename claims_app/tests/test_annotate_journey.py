@@ -51,8 +51,11 @@ def curator(open_browser, transactional_db):
 
 
 def _saved(page, words: str) -> None:
+    """The save is said, and the new passage is marked in the text without a reload."""
+    expect(page.locator("#annotate-text mark.annotate-new")).to_have_text(words)
     expect(page.locator("#annotate-status")).to_contain_text("Saved:")
-    expect(page.locator("#annotate-text mark", has_text=words).first).to_be_visible()
+    passage = Passage.objects.filter(quote=words).latest("pk")
+    expect(page.locator(f"#annotate-text mark#passage-{passage.pk}")).to_have_text(words)
 
 
 def _both_sides_on_the_public_page(page, guard, ministry) -> None:
@@ -254,3 +257,30 @@ def test_a_phrase_found_twice_is_saved_where_it_was_chosen(curator):
     page.keyboard.press("Enter")
     _saved(page, "the camps")
     assert Passage.objects.get().start == text.rindex("the camps")
+
+
+def test_offsets_are_code_points_and_overlapping_passages_are_both_marked(curator):
+    page, guard, _ = curator
+    # An emoji is two UTF-16 units but one code point; a CRLF is two code points.
+    text = "\U0001f4f0 News\r\nThe guard said the camps are full.\r\nThe end."
+    source = Source.objects.create(title="Code points", text=text)
+    said = "The guard said the camps"
+    full = "the camps are full"
+    Passage.objects.create(
+        source=source, start=text.index(said), end=text.index(said) + len(said), quote=said
+    )
+    page.goto(f"/admin/claims_app/source/{source.pk}/annotate/")
+    # The text shown once, as stored, both passages marked where they overlap.
+    assert page.locator("#annotate-text").evaluate("box => box.textContent") == text
+    page.keyboard.type(full)
+    page.keyboard.press("Enter")
+    page.keyboard.type(guard.name)
+    page.get_by_label("Which claim").fill("The camps are full.")
+    page.keyboard.press("Enter")
+    expect(page.locator("#annotate-status")).to_contain_text("Saved:")
+    passage = Passage.objects.get(quote=full)
+    assert (passage.start, passage.end) == (text.index(full), text.index(full) + len(full))
+    first = Passage.objects.get(quote=said)
+    shared = page.locator(f'mark[data-passages="{first.pk} {passage.pk}"]')
+    expect(shared).to_have_text("the camps")
+    assert page.locator("#annotate-text").evaluate("box => box.textContent") == text

@@ -62,7 +62,7 @@
         edges.add(Math.min(p.end, chars.length));
       });
       var sorted = Array.from(edges).sort(function (a, b) { return a - b; });
-      var parts = [];
+      var parts = [], named = new Set();
       for (var i = 0; i + 1 < sorted.length; i++) {
         var from = sorted[i], to = sorted[i + 1];
         var words = chars.slice(from, to).join("");
@@ -78,8 +78,9 @@
           "text": words
         });
         over.forEach(function (p) {
-          if (p.start === from && !document.getElementById("passage-" + p.id)) {
-            mark.id = "passage-" + p.id;
+          if (p.start === from && !named.has(p.id) && !mark.id) {
+            mark.id = "passage-" + p.id; // where the passage begins (one id a mark)
+            named.add(p.id);
           }
         });
         parts.push(mark);
@@ -302,7 +303,8 @@
     }
     var claimTimer = null;
     claim.addEventListener("input", function () {
-      claimId.value = "";
+      // The claim chosen last, its text typed again, is still that claim, not a copy.
+      claimId.value = lastClaim && claim.value.trim() === lastClaim.text ? lastClaim.id : "";
       clearTimeout(claimTimer);
       var typed = claim.value.trim();
       if (Array.from(typed).length < 4) {
