@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_permission_codename
@@ -15,7 +17,8 @@ from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,10 +35,6 @@ from .models import (
     Statement,
     Topic,
 )
-
-admin.site.site_header = "Claim tracker curation"
-admin.site.site_title = "Claim tracker"
-admin.site.index_title = "The record"
 
 
 def _as_in(text: str, pasted: str) -> str:
@@ -835,17 +834,41 @@ class ClaimAdmin(CurationAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _publish_from_form(self, request, obj):
+        """Publish or unpublish `obj` if the form's button asked to; a response that stays on
+        its change page, saying so (with the public link once published), or None."""
         wants = "_publish" in request.POST or "_unpublish" in request.POST
         if not wants:
-            return
+            return None
         if not self.has_publish_permission(request):
             raise PermissionDenied
         if "_publish" in request.POST:
             obj.publish()
-            self.message_user(request, f"“{obj}” is published.", messages.SUCCESS)
+            url = request.build_absolute_uri(obj.get_absolute_url())
+            message = format_html(
+                '“{}” is saved and published: its public page is <a href="{}">{}</a>',
+                obj,
+                url,
+                url,
+            )
         else:
             obj.unpublish()
-            self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
+            message = format_html("“{}” is saved and back to draft, seen only here.", obj)
+        self.message_user(request, message, messages.SUCCESS)
+        if IS_POPUP_VAR in request.POST:
+            return None  # a pop-up window answers its opener as Django's save does
+        # Like "Save and continue editing": the curator stays where they are.
+        opts = self.opts
+        change_url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=(obj.pk,),
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": opts},
+                change_url,
+            )
+        )
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -857,12 +880,12 @@ class ClaimAdmin(CurationAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        self._publish_from_form(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        return self._publish_from_form(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
 
     def response_change(self, request, obj):
-        self._publish_from_form(request, obj)
-        return super().response_change(request, obj)
+        return self._publish_from_form(request, obj) or super().response_change(request, obj)
 
 
 @admin.register(Statement)
