@@ -35,6 +35,7 @@ from .models import (
     Statement,
     Topic,
 )
+from .slug_preview import SlugPreviewed
 
 
 def _as_in(text: str, pasted: str) -> str:
@@ -266,7 +267,8 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(CurationAdmin):
+class ActorAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["name"]
     list_display = ["name", "kind", "affiliation", "wikidata", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name", "description", "wikidata"]
@@ -431,7 +433,8 @@ class AuthorshipInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(CurationAdmin):
+class SourceAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["title"]
     form = SourceForm
     # The admin builds its own copy of the form, with this in place of the Meta callback.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -761,7 +764,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CurationAdmin):
+class ClaimAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["title", "text"]
     list_display = [
         "__str__",
         "status_display",
@@ -911,6 +915,7 @@ class DisputeAdmin(CurationAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(CurationAdmin):
+class TopicAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["name"]
     list_display = ["name", "slug"]
     search_fields = ["name", "slug", "description"]
