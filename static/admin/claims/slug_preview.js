@@ -7,11 +7,13 @@
     if (!slug || !slug.form) return;
     var form = slug.form;
     var names = slug.dataset.slugFrom.split(" ");
-    var preview = document.createElement("p");
+    var preview = document.createElement("div");
     preview.id = slug.id + "_preview";
-    preview.className = "slug-preview";
+    preview.className = "help slug-preview";
     preview.setAttribute("aria-live", "polite");
-    slug.parentNode.appendChild(preview);
+    // Below the field and its help text, which says what this line is.
+    var help = document.getElementById(slug.id + "_helptext");
+    (help || slug).after(preview);
     var described = slug.getAttribute("aria-describedby");
     slug.setAttribute("aria-describedby", (described ? described + " " : "") + preview.id);
     var timer = null;
