@@ -18,13 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import anchoring, concurrency, selectors
+from . import admin_duplicates, anchoring, concurrency, selectors, widgets
 from .models import (
     Actor,
     Alias,
@@ -46,11 +46,13 @@ def _as_in(text: str, pasted: str) -> str:
     return pasted if "\r\n" in text else pasted.replace("\r\n", "\n")
 
 
-def _locate_error(error: Exception, source: Source) -> str:
+def _locate_error(error: Exception, source: Source, start: forms.BoundField) -> str:
+    """The form error for a quote not found, or found in several places: then the places to
+    choose from, each with its offset for `start` (the form's bound start field)."""
     if isinstance(error, anchoring.QuoteNotFound):
         message = f"This quote is not in “{source}”"
         return message + (f". The closest text is: “{error.closest}”" if error.closest else ".")
-    return f"This quote {error}"
+    return widgets.occurrences_choice(error, source.text, start)
 
 
 def view_on_site(request, content_type_id: str, object_id: str):
@@ -292,9 +294,18 @@ class PassageForm(forms.ModelForm):
     """A passage made by pasting its quote: the offsets are found in the source's text.
 
     A quote that occurs more than once needs the words just before or after it, or its start
-    offset (which selecting the words in the source fills in). A saved passage's words are fixed:
-    its URL must keep showing them.
+    offset (which selecting the words in the source fills in, and the error offers). A saved
+    passage's words are fixed, its URL must keep showing them: they are shown, line breaks and
+    all, not edited.
     """
+
+    # Whether a start offset is into the text posted with this form (a source's own form: its
+    # version check refuses a save from a stale text), not into the text as stored.
+    offsets_in_posted_text = False
+
+    class Media:
+        js = ["admin/claims/passage_words.js"]
+        css = {"all": ["admin/claims/passage_words.css"]}
 
     class Meta:
         model = Passage
@@ -326,6 +337,8 @@ class PassageForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = ""
+            for name in ("quote", "prefix", "suffix"):
+                self.fields[name].widget = widgets.WordsDisplay()
 
     def clean(self):
         cleaned = super().clean()
@@ -336,7 +349,11 @@ class PassageForm(forms.ModelForm):
         quote = cleaned.get("quote")
         if source is None or not quote:
             return cleaned
-        if cleaned.get("start") is not None and _text_changed_since(source, self.data):
+        if (
+            cleaned.get("start") is not None
+            and not self.offsets_in_posted_text
+            and _text_changed_since(source, self.data)
+        ):
             self.add_error("start", _offset_stale(source))
             return cleaned
         try:
@@ -348,7 +365,7 @@ class PassageForm(forms.ModelForm):
                 near=cleaned.get("start"),
             )
         except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
-            self.add_error("quote", _locate_error(error, source))
+            self.add_error("quote", _locate_error(error, source, self["start"]))
             return cleaned
         cleaned["start"] = span.start
         cleaned["quote"] = source.text[span.start : span.end]  # as the source has the words
@@ -403,11 +420,20 @@ class SourceForm(forms.ModelForm):
             "archive_url",
             "text",
         ]
+        widgets = {
+            "text": widgets.SelectableText(
+                attrs={"rows": 16, "cols": 90, "class": "vLargeTextField source-text"}
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "text" in self.fields:
             self.fields["text"].strip = False  # leading and trailing blanks are text too
+            if "\r\n" in (self.instance.text or ""):
+                # Kept so when saved (clean_text), while the field's value has LFs: a start
+                # offset selected in it counts each line break as two.
+                self.fields["text"].widget.attrs["data-line-breaks"] = "crlf"
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -418,9 +444,15 @@ class SourceForm(forms.ModelForm):
         return text
 
 
+class SourcePassageForm(PassageForm):
+    """A passage in its source's form: its start offset is into the text saved with it."""
+
+    offsets_in_posted_text = True
+
+
 class PassageInline(admin.StackedInline):
     model = Passage
-    form = PassageForm
+    form = SourcePassageForm
     extra = 0
     fields = ["quote", "prefix", "suffix", "start", "passage_link"]
     readonly_fields = ["passage_link"]
@@ -466,31 +498,19 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
             },
         ),
         ("Where it is", {"fields": ["url", "archive_url"]}),
-        ("Full text", {"fields": ["text"]}),
         (
-            "Make a passage by selecting words",
-            {"fields": ["text_selector"], "classes": ["collapse"]},
+            "Full text",
+            {
+                "fields": ["text"],
+                "description": "To make a passage, select its words in the text and press "
+                "“Make a passage of the selected words”: it is saved with the source.",
+            },
         ),
     ]
-    readonly_fields = ["text_selector"]
 
     class Media:
         js = ["admin/claims/passage_select.js"]
         css = {"all": ["admin/claims/passage_select.css"]}
-
-    @admin.display(description="Select words")
-    def text_selector(self, obj):
-        if obj is None or not obj.pk:
-            return "Save the source first: then select words in its text to make a passage."
-        # The text alone in its box, one text node, so that the selection's offsets are exact.
-        return format_html(
-            '<div id="source-text-select" class="source-text-select" tabindex="0" role="region" '
-            'aria-label="The text, to select words in">{}</div>'
-            '<p><button type="button" id="make-passage" class="button" hidden>'
-            "Make a passage of the selected words</button>"
-            '<span id="make-passage-status" role="status"></span></p>',
-            obj.text,
-        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_passages=Count("passages"))
@@ -551,31 +571,41 @@ def _offset_stale(source: Source) -> str:
 
 class CitationForm(forms.ModelForm):
     """A statement or dispute: pick its passage, or name the source and paste the quote, and
-    the passage is found (or made, when the whole form saves)."""
+    the passage is found (or made, when the whole form saves). The form shows the two ways
+    as two headed groups (`citation_fieldsets`)."""
 
     source = forms.ModelChoiceField(
         Source.objects.all(),
         required=False,
         widget=AutocompleteSelect(Passage._meta.get_field("source"), admin.site),
-        help_text="Or, instead of a passage: the source…",
     )
     quote = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="…and the exact words, pasted from it.",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text="The exact words, pasted from the source.",
     )
     quote_start = forms.IntegerField(
         required=False,
         min_value=0,
-        label="Quote starts at",
-        help_text="Only if the quote occurs more than once: the occurrence nearest to it.",
+        label="Starts at",
+        widget=forms.NumberInput(attrs={"class": "vIntegerField"}),
+        help_text="Only if they occur more than once.",
     )
+
+    class Media:
+        js = ["admin/claims/passage_words.js"]
+        css = {"all": ["admin/claims/passage_words.css"]}
 
     def __init__(self, *args, derived: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passage"].required = False
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
         self._new_passage: Passage | None = None
+        if "reported" in self.fields:  # the model's help, in one line
+            self.fields["reported"].help_text = (
+                "As derived: reported if the actor is neither the source's author nor its "
+                "publisher, nor affiliated to one."
+            )
         if "reported" in self.fields and self.instance.pk and self.instance.actor_id:
             # What "as derived" gives for this row as saved: the curator overrides knowingly.
             # An inline's rows are derived together (`CitationFormSet`), a lone form alone.
@@ -628,7 +658,7 @@ class CitationForm(forms.ModelForm):
                 source.text, _as_in(source.text, quote), near=cleaned.get("quote_start")
             )
         except (anchoring.QuoteNotFound, anchoring.QuoteAmbiguous) as error:
-            self.add_error("quote", _locate_error(error, source))
+            self.add_error("quote", _locate_error(error, source, self["quote_start"]))
             return cleaned
         existing = Passage.objects.holding(source, span.start, span.end).first()
         if existing:
@@ -694,6 +724,28 @@ class DisputeForm(CitationForm):
         ]
 
 
+def citation_fieldsets(first: list, last: list) -> list:
+    """A statement's or dispute's form: `first` (who, and how), then its words, chosen one of
+    two ways under a heading each, then `last`."""
+    return [
+        (None, {"fields": first}),
+        ("An existing passage", {"fields": ["passage"]}),
+        (
+            "Or a source and its words",
+            {
+                "fields": ["source", ("quote", "quote_start")],
+                "description": "Instead of a passage: the passage is found in the source's text, "
+                "and made when you save if it is new.",
+            },
+        ),
+        (None, {"fields": last}),
+    ]
+
+
+_STATEMENT = (["actor", ("date", "date_precision")], ["note", "reported"])
+_DISPUTE = ([("actor", "kind"), ("date", "date_precision")], ["note", "counterclaim", "reported"])
+
+
 class CitationFormSet(forms.BaseInlineFormSet):
     """A claim's statements or disputes: what "as derived" gives for each saved row, worked
     out for all of them at once (a few queries, not a few a row)."""
@@ -712,22 +764,7 @@ class StatementInline(admin.StackedInline):
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["actor", "passage"]
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "actor",
-                    "passage",
-                    ("source", "quote_start"),
-                    "quote",
-                    ("date", "date_precision"),
-                    "note",
-                    "reported",
-                ]
-            },
-        ),
-    ]
+    fieldsets = citation_fieldsets(*_STATEMENT)
 
 
 class DisputeInline(admin.StackedInline):
@@ -737,24 +774,7 @@ class DisputeInline(admin.StackedInline):
     fk_name = "claim"
     extra = 0
     autocomplete_fields = ["actor", "passage", "counterclaim"]
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "actor",
-                    "kind",
-                    "passage",
-                    ("source", "quote_start"),
-                    "quote",
-                    ("date", "date_precision"),
-                    "note",
-                    "reported",
-                    "counterclaim",
-                ]
-            },
-        ),
-    ]
+    fieldsets = citation_fieldsets(*_DISPUTE)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -773,6 +793,7 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Claim)
 class ClaimAdmin(SlugPreviewed, CurationAdmin):
     slug_from = ["title", "text"]
+    form = admin_duplicates.ClaimForm
     list_display = [
         "__str__",
         "status_display",
@@ -812,6 +833,41 @@ class ClaimAdmin(SlugPreviewed, CurationAdmin):
         return (
             super().get_queryset(request).annotate(_statements=Count("statements", distinct=True))
         )
+
+    class Media:
+        js = ["admin/claims/similar.js"]
+        css = {"all": ["admin/claims/similar.css"]}
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(lambda request: function(self, request))
+
+        return [
+            path(
+                "similar/",
+                view(admin_duplicates.claim_similar_view),
+                name="claims_app_claim_similar",
+            ),
+            path(
+                "duplicates/",
+                view(admin_duplicates.claim_duplicates_view),
+                name="claims_app_claim_duplicates",
+            ),
+            path("merge/", view(admin_duplicates.claim_merge_view), name="claims_app_claim_merge"),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "attach_to"]}), *rest]
+
+    def rows_to_lock(self, request, object_id) -> dict:
+        rows = super().rows_to_lock(request, object_id)
+        attach = _id(request.POST.get("attach_to", ""))
+        return {**rows, "claim_ids": {*rows["claim_ids"], attach} - {None}}
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
@@ -882,6 +938,9 @@ class ClaimAdmin(SlugPreviewed, CurationAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        if getattr(form, "attach_claim", None) is not None:
+            admin_duplicates.attach_become(obj, form.attach_claim)
+            return
         if change:
             # Publication changes only by its explicit action, never as a side effect of an edit
             # or of reverting to an old version in the history.
@@ -890,10 +949,38 @@ class ClaimAdmin(SlugPreviewed, CurationAdmin):
             )
         super().save_model(request, obj, form, change)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        return self._publish_from_form(request, obj) or super().response_add(
-            request, obj, post_url_continue
+    def save_related(self, request, form, formsets, change):
+        if getattr(form, "attach_claim", None) is None:
+            return super().save_related(request, form, formsets, change)
+        form.instance.topics.add(*form.cleaned_data.get("topics", ()))
+        form.instance.attach_skipped = sum(
+            admin_duplicates.attach_rows(formset, form.instance) for formset in formsets
         )
+
+    def log_addition(self, request, obj, message):
+        if hasattr(obj, "attach_skipped"):
+            return self.log_change(request, obj, message)
+        return super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        staying = self._publish_from_form(request, obj)  # on the claim's page, if published
+        if hasattr(obj, "attach_skipped"):
+            skipped = obj.attach_skipped
+            self.message_user(
+                request,
+                f"Added to the existing claim “{obj}” rather than made a second claim worded "
+                f"“{request.POST.get('text', '').strip()}”"
+                + (
+                    f"; {skipped} statement(s) or dispute(s) it already had were not doubled."
+                    if skipped
+                    else "."
+                ),
+                messages.SUCCESS,
+            )
+            return staying or HttpResponseRedirect(
+                reverse("admin:claims_app_claim_change", args=[obj.pk])
+            )
+        return staying or super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
         return self._publish_from_form(request, obj) or super().response_change(request, obj)
@@ -907,7 +994,7 @@ class StatementAdmin(CurationAdmin):
     search_fields = ["actor__name", "claim__text", "passage__quote"]
     autocomplete_fields = ["claim", "actor", "passage"]
     list_select_related = ["actor", "claim", "passage__source"]
-    fields = ["claim", *StatementForm.Meta.fields]
+    fieldsets = citation_fieldsets(["claim", *_STATEMENT[0]], _STATEMENT[1])
 
 
 @admin.register(Dispute)
@@ -918,7 +1005,7 @@ class DisputeAdmin(CurationAdmin):
     search_fields = ["actor__name", "claim__text", "passage__quote", "note"]
     autocomplete_fields = ["claim", "actor", "passage", "counterclaim"]
     list_select_related = ["actor", "claim", "passage__source"]
-    fields = ["claim", *DisputeForm.Meta.fields]
+    fieldsets = citation_fieldsets(["claim", *_DISPUTE[0]], _DISPUTE[1])
 
 
 @admin.register(Topic)

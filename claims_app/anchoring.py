@@ -172,24 +172,44 @@ def closest_text(text: str, wanted: str) -> str:
         ).find_longest_match()
         if block.size < max(min(4, len(wanted)), len(wanted) // 3):
             return ""
-        # Stretches a letter or two longer, shorter or further can be closer (a letter typed
-        # twice or left out) or as close.
+        # The alignment is as long as the quote: where the text has a letter more ("1,200"
+        # for "1200") it stops a letter short. Each end is looked for a few letters either side.
+        reach = max(2, len(wanted) // 10)
         spans = [
-            Span(max(0, found.dest_start + shift), found.dest_end + shift + longer)
+            Span(start, end)
+            for start in range(max(0, found.dest_start - reach), found.dest_start + reach + 1)
+            for end in range(found.dest_end - reach, min(len(text), found.dest_end + reach) + 1)
+            if start < end
+        ]
+    else:
+        # A letter more or less between two pieces moves that place's end as much.
+        spans = [
+            Span(max(0, span.start + shift), min(len(text), span.end + longer))
+            for span in _likely_spans(text, wanted)
             for shift in (0, -1, 1, -2, 2)
             for longer in (0, -1, 1, -2, 2)
         ]
-    else:
-        spans = _likely_spans(text, wanted)
-    # The fewest letters changed wins; then the length nearest the quote's.
+    # The fewest letters changed wins; then a stretch that begins and ends as the quote does
+    # (not one letter into or short of its first or last word); then one that cuts no word in
+    # two; then the length nearest the quote's.
     best, best_key = "", None
     for span in spans:
         candidate = text[span.start : span.end]
         if fuzz.ratio(candidate, wanted, score_cutoff=CLOSE_SCORE):
-            key = (Levenshtein.distance(candidate, wanted), abs(len(candidate) - len(wanted)))
+            key = (
+                Levenshtein.distance(candidate, wanted),
+                (candidate[0] != wanted[0]) + (candidate[-1] != wanted[-1]),
+                _in_word(text, span.start) + _in_word(text, span.end),
+                abs(len(candidate) - len(wanted)),
+            )
             if best_key is None or key < best_key:
                 best, best_key = candidate, key
     return best.strip()
+
+
+def _in_word(text: str, at: int) -> bool:
+    """Whether `at` falls between two letters or digits of one word."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
 
 
 def quote_selector(text: str, start: int, end: int) -> dict[str, str]:

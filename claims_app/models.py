@@ -34,11 +34,15 @@ def slug_base(instance: models.Model) -> str:
 
 
 def _unique_slug(instance: models.Model) -> str:
-    """A slug for `instance`, unique among its model ("-2", "-3"… when taken)."""
+    """A slug for `instance`, unique among its model ("-2", "-3"… when taken; a claim's not a
+    merged claim's either)."""
     base = slug_base(instance)
     model = type(instance)
     slug, n = base, 1
-    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists():
+    while model._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists() or (
+        # A merged claim's address leads to the claim it went into, for good.
+        model is Claim and MergedClaim.objects.filter(slug=slug).exists()
+    ):
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -639,7 +643,12 @@ class Claim(Timestamped, Slugged):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("publish_claim", "Can publish and unpublish claims")]
+        permissions = [
+            ("publish_claim", "Can publish and unpublish claims"),
+            # A merge keeps every statement and dispute (and the history, and a 301 from the
+            # merged claim's address): a curator's work, not a deletion that Editors may not do.
+            ("merge_claim", "Can merge a claim into another"),
+        ]
         # The public orderings and filters, each served by an index of published claims (ties
         # broken by id: a claim's text may be too long for an index entry). The two orders by
         # date (undated last; carrying the status) are each database's own indexes, written in
@@ -727,6 +736,22 @@ class Claim(Timestamped, Slugged):
     def unpublish(self):
         self.published = False
         self.save(update_fields=["published", "updated_at"])
+
+
+class MergedClaim(models.Model):
+    """A public address of a claim merged into another (merging.claim_merge): the claim is gone,
+    its address answers 301 to the claim it went into, for good (a merge into a claim later
+    merged again follows it there). Site state, not the record: bundles do not carry it."""
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True, allow_unicode=True)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="merged_slugs")
+    merged_claim_id = models.BigIntegerField(help_text="The id the merged claim had.")
+    merged_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.slug} → {self.claim_id}"
 
 
 class _FullTextMatch(models.Lookup):

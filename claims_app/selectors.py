@@ -40,6 +40,7 @@ from .models import (
     ClaimStatus,
     DeletedPassage,
     Dispute,
+    MergedClaim,
     Passage,
     Source,
     Statement,
@@ -348,6 +349,12 @@ def passage_deleted(*, pk: int) -> DeletedPassage | None:
 def renamed(*, model, slug: str):
     """The public object that once had `slug` (from its history) and has another now, if any:
     published URLs never break."""
+    if model is Claim:
+        # A claim merged into another (merging.claim_merge) left its address to that one.
+        merged = MergedClaim.objects.filter(slug=slug).values_list("claim_id", flat=True)
+        current = Claim.objects.public().filter(pk__in=merged).first()
+        if current is not None:
+            return current
     past = model.history.filter(slug=slug)
     if model is Claim:
         past = past.filter(published=True)  # a slug it had as a draft was never published

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from claims_app.models import Claim, Source  # noqa: E402
+from claims_app.models import Claim, Passage, Source  # noqa: E402
 from claims_app.tests import browser  # noqa: E402
 from claims_app.tests.page_types import CLAIM, page_types, seed_with_every_page_type  # noqa: E402
 
@@ -82,6 +83,14 @@ def shoot(page, url: str, name: str):
     print(f"  {name}.png  {url}")
 
 
+def _passage_after_a_paragraph_break(source):
+    """A passage at a paragraph's start: the words before it end in a paragraph break. Made
+    once the public pages are taken, which it would change."""
+    words = "North Korean opponents have continued to focus on the subject of human rights"
+    start = source.text.index(words)
+    return Passage.objects.create(source=source, start=start, end=start + len(words), quote=words)
+
+
 def main():
     if not Path(browser.CHROMIUM).exists():
         sys.exit(f"Chromium is not at {browser.CHROMIUM}: apt-get install chromium")
@@ -94,6 +103,9 @@ def main():
     curation = {
         "admin-index": "/admin/",
         "admin-source-select-words": f"/admin/claims_app/source/{source.pk}/change/",
+        "admin-passage-line-breaks": "",  # made once the public pages are taken
+        "admin-statement-form": "/admin/claims_app/statement/add/",
+        "admin-statement-quote-occurs-three-times": "/admin/claims_app/statement/add/",
         "admin-claim": f"/admin/claims_app/claim/{claim.pk}/change/",
         "admin-claims": "/admin/claims_app/claim/",
     }
@@ -121,25 +133,43 @@ def main():
                             suffix = "" if scheme == "light" else "-dark"
                             shoot(page, url, f"{slugify(kind)}-{width}{suffix}")
                     context.close()
+            # Made in a thread of its own: Django refuses the ORM inside Playwright's event loop.
+            with ThreadPoolExecutor(1) as thread:
+                passage = thread.submit(_passage_after_a_paragraph_break, source).result()
+            curation["admin-passage-line-breaks"] = (
+                f"/admin/claims_app/passage/{passage.pk}/change/"
+            )
             context = chromium.new_context(base_url=base, viewport=browser.DESKTOP)
             page = context.new_page()
             browser.log_in(page, "curator", PASSWORD)
             for name, url in curation.items():
                 page.goto(url)
                 if name == "admin-source-select-words":
-                    page.get_by_text("Make a passage by selecting words").click()
-                    page.locator("#source-text-select").scroll_into_view_if_needed()
+                    # Words selected in the Text field, made a passage, before any save.
                     page.evaluate(
-                        """() => { const box = document.getElementById('source-text-select');
-                        const text = box.firstChild;
+                        """() => { const text = document.getElementById('id_text');
                         const words = 'the author deems to be exceedingly low';
-                        const at = Math.max(0, text.data.indexOf(words));
-                        const range = document.createRange();
-                        range.setStart(text, at); range.setEnd(text, at + words.length);
-                        getSelection().removeAllRanges(); getSelection().addRange(range);
-                        document.getElementById('make-passage').click(); }"""
+                        const at = Math.max(0, text.value.indexOf(words));
+                        text.focus(); text.setSelectionRange(at, at + words.length);
+                        document.querySelector('.make-passage-button').click();
+                        text.focus(); text.blur(); text.focus();  // the selection, shown
+                        text.scrollTop = 0; text.setSelectionRange(at, at + words.length);
+                        const line = parseFloat(getComputedStyle(text).lineHeight);
+                        text.scrollTop = Math.max(0, text.scrollHeight * at
+                            / text.value.length - 4 * line); }"""
                     )
-                    page.locator("#make-passage-status").scroll_into_view_if_needed()
+                    page.locator(".make-passage").scroll_into_view_if_needed()
+                    page.screenshot(path=SHOTS / f"{name}.png")
+                    print(f"  {name}.png  {url}")
+                elif name == "admin-statement-quote-occurs-three-times":
+                    page.evaluate(
+                        """(pk) => { const s = document.getElementById('id_source');
+                        s.add(new Option('source', pk, true, true)); }""",
+                        source.pk,
+                    )
+                    page.get_by_label("Quote:").fill("human rights situation")
+                    page.get_by_role("button", name="Save", exact=True).click()
+                    page.locator(".occurrences").scroll_into_view_if_needed()
                     page.screenshot(path=SHOTS / f"{name}.png")
                     print(f"  {name}.png  {url}")
                 else:

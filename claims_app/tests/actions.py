@@ -125,3 +125,53 @@ class Hands:
         self.page.mouse.move(right - 1, (top2 + bottom2) / 2, steps=8)
         self.page.mouse.up()
         self._did("selection", what or f"{words[:40]!r} by mouse")
+
+    def select_in_field(self, field: str, words: str, what: str = "") -> None:
+        """A selection made with the mouse in a textarea (`field`, a selector)."""
+        select_in_field(self.page, field, words)
+        self._did("selection", what or f"{words[:40]!r} by mouse")
+
+
+# Where words stand in a textarea, whose text has no DOM of its own: a hidden copy of the box
+# (same size, font and wrapping) with the words in a <span>, measured, at the box's scroll.
+_TEXTAREA_WORDS = """(field, words) => {
+    const at = field.value.indexOf(words);
+    if (at < 0) return null;
+    field.scrollIntoView({block: "center"});
+    const style = getComputedStyle(field), copy = document.createElement("div");
+    for (const name of ["boxSizing", "width", "paddingTop", "paddingRight", "paddingBottom",
+            "paddingLeft", "borderTopWidth", "borderRightWidth", "borderBottomWidth",
+            "borderLeftWidth", "borderStyle", "fontFamily", "fontSize", "fontWeight",
+            "fontStyle", "letterSpacing", "lineHeight", "textTransform", "wordSpacing",
+            "textIndent", "tabSize"])
+        copy.style[name] = style[name];
+    Object.assign(copy.style, {position: "absolute", top: "0", left: "0", visibility: "hidden",
+        whiteSpace: "pre-wrap", overflowWrap: "break-word",
+        overflowY: field.scrollHeight > field.clientHeight ? "scroll" : "hidden"});
+    const span = document.createElement("span");
+    span.textContent = words;
+    copy.append(field.value.slice(0, at), span, field.value.slice(at + words.length));
+    document.body.append(copy);
+    const origin = copy.getBoundingClientRect(), lines = [...span.getClientRects()];
+    const first = lines[0], last = lines[lines.length - 1];
+    field.scrollTop = Math.max(0, first.top - origin.top - field.clientHeight / 3);
+    const box = field.getBoundingClientRect();
+    const x = (left) => box.left + left - origin.left - field.scrollLeft;
+    const y = (rect) => box.top + (rect.top + rect.bottom) / 2 - origin.top - field.scrollTop;
+    copy.remove();
+    return [x(first.left) + 1, y(first), x(last.right) - 1, y(last), at];
+}"""
+
+
+def select_in_field(page, field: str, words: str) -> None:
+    """Select `words` (their first occurrence) in the textarea `field` with the mouse: press
+    before their first letter and drag past their last."""
+    found = page.eval_on_selector(field, _TEXTAREA_WORDS, words)
+    assert found, f"{words!r} is not in {field}"
+    x1, y1, x2, y2, at = found
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    page.mouse.move(x2, y2, steps=8)
+    page.mouse.up()
+    selected = page.eval_on_selector(field, "f => [f.selectionStart, f.selectionEnd]")
+    assert selected == [at, at + len(words)], f"selected {selected}, not {words!r} at {at}"

@@ -77,19 +77,32 @@ def test_the_customised_admin_screens_have_no_serious_accessibility_violation(
     browser.log_in(page, "curator", "a long passphrase")
     source = Source.objects.get(slug="neo-2023-failed-attack")
     claim = Claim.objects.get(slug=CLAIM)
+    passage = source.passages.first()
     screens = {
         "admin index": "/admin/",
-        "source, with its select-words box": f"/admin/claims_app/source/{source.pk}/change/",
+        "source, its text to select words in": f"/admin/claims_app/source/{source.pk}/change/",
+        "passage, its words shown": f"/admin/claims_app/passage/{passage.pk}/change/",
+        "new statement": "/admin/claims_app/statement/add/",
         "new claim": "/admin/claims_app/claim/add/",
         "claim, with its publish button": f"/admin/claims_app/claim/{claim.pk}/change/",
         "claim list": "/admin/claims_app/claim/",
         "claim history": f"/admin/claims_app/claim/{claim.pk}/history/",
     }
     problems = audit_login + audit(page, screens)
-    # The select-words box, opened, as a curator uses it.
-    page.goto(screens["source, with its select-words box"])
-    page.get_by_text("Make a passage by selecting words").click()
-    problems += [f"select-words box open: {line}" for line in axe_violations(page)]
+    # A passage made by selecting words in the text, as a curator does it.
+    page.goto(screens["source, its text to select words in"])
+    page.eval_on_selector("#id_text", "text => { text.focus(); text.setSelectionRange(5, 30); }")
+    page.get_by_role("button", name="Make a passage of the selected words").click()
+    problems += [f"passage made by selection: {line}" for line in axe_violations(page)]
+    # A quote found in several places, each offered to choose.
+    page.goto(screens["new statement"])
+    page.eval_on_selector(
+        "#id_source", "(s, pk) => s.add(new Option('s', pk, true, true))", source.pk
+    )
+    page.get_by_label("Quote:").fill("human rights situation")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".occurrences li")).to_have_count(3)
+    problems += [f"a quote's places to choose: {line}" for line in axe_violations(page)]
     assert not problems, "\n".join(problems)
 
 

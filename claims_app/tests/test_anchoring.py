@@ -7,7 +7,7 @@ import string
 import urllib.parse
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from claims_app import anchoring
@@ -66,6 +66,55 @@ def test_a_quote_with_one_wrong_letter_names_the_words_it_quotes(data):
     with pytest.raises(anchoring.QuoteNotFound) as error:
         anchoring.quote_locate(WORDS, quote)
     assert error.value.closest == WORDS[start:end].strip()
+
+
+@pytest.mark.parametrize(
+    "text, quote, closest",
+    [
+        # Issue 17, item 5: once "1,200 people had been held without tria", a letter short.
+        (
+            "By March, 1,200 people had been held without trial.\nThe panel's chair disagreed.",
+            "1200 people had been held without trial",
+            "1,200 people had been held without trial",
+        ),
+        (
+            "Amnesty counts more than 130,000 political prisoners in four camps.",
+            "130000 political prisoners",
+            "130,000 political prisoners",
+        ),
+        ("The camps were closed in 2012, the ministry said.", "closed in 2,012", "closed in 2012"),
+        ("A former guard told the inquiry.", "A formerr guard told", "A former guard told"),
+        (
+            "A former guard told the inquiry.",
+            "former gard told the inquiry",
+            "former guard told the inquiry",
+        ),
+    ],
+)
+def test_the_closest_text_is_the_whole_words_a_quote_misspells(text, quote, closest):
+    with pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(text, quote)
+    assert error.value.closest == closest
+
+
+_WORD_STARTS = [0] + [i + 1 for i, c in enumerate(WORDS) if c == " "]
+
+
+@given(st.data())
+def test_a_quote_with_a_letter_more_or_less_names_the_whole_words_it_quotes(data):
+    first = data.draw(st.integers(0, len(_WORD_STARTS) - 40))
+    start = _WORD_STARTS[first]
+    end = _WORD_STARTS[first + data.draw(st.integers(3, 30))] - 1  # before a space
+    words = WORDS[start:end]
+    at = data.draw(st.integers(1, len(words) - 1))
+    if data.draw(st.booleans()):
+        quote = words[:at] + data.draw(st.sampled_from(",#x")) + words[at:]
+    else:
+        quote = words[:at] + words[at + 1 :]
+    assume(quote not in WORDS)  # a last letter left out: the rest are words of the text
+    with pytest.raises(anchoring.QuoteNotFound) as error:
+        anchoring.quote_locate(WORDS, quote)
+    assert error.value.closest == words
 
 
 def test_a_long_quote_with_a_letter_missing_names_the_words_it_quotes():

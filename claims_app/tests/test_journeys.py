@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from claims_app.models import Actor, Claim, Passage, Source
 
 from . import browser
+from .actions import select_in_field
 from .page_types import CLAIM
 
 ARTICLE = """Camps still hold thousands, a defector says
@@ -81,30 +82,6 @@ def test_the_citer_copies_a_passage_citation_holding_its_permalink(
     expect(page.locator(f"mark#passage-{passage.pk}")).to_have_text(passage.quote)
 
 
-def select_words(page, box: str, words: str):
-    """Select `words` in the element `box` with the mouse, as a curator would: press before
-    their first letter and drag to after their last."""
-    rects = page.eval_on_selector(
-        box,
-        """(box, words) => {
-            const text = box.firstChild, at = text.data.indexOf(words);
-            const rect = (from, to) => { const range = document.createRange();
-                range.setStart(text, from); range.setEnd(text, to);
-                const r = range.getBoundingClientRect();
-                return [r.left, r.top, r.right, r.bottom]; };
-            text.parentElement.scrollIntoView({block: "nearest"});
-            return [rect(at, at + 1), rect(at + words.length - 1, at + words.length)];
-        }""",
-        words,
-    )
-    (left, top, _, bottom), (_, top2, right, bottom2) = rects
-    page.mouse.move(left + 1, (top + bottom) / 2)
-    page.mouse.down()
-    page.mouse.move(right - 1, (top2 + bottom2) / 2, steps=8)
-    page.mouse.up()
-    assert page.evaluate("window.getSelection().toString()") == words
-
-
 def choose(page, field_id: str, typed: str, option: str):
     """Pick in the admin's autocomplete widget: open it, type, click the matching result."""
     widget = page.locator(f"#{field_id} + .select2 [role=combobox]")
@@ -127,27 +104,23 @@ def test_the_curator_makes_a_source_passages_and_a_disputed_claim_and_publishes_
 
     browser.log_in(page, "curator", "a long passphrase")
 
-    # The source: its article pasted whole.
+    # The source: its article pasted whole, and two passages, each made by selecting its words
+    # in the pasted text; all saved at once.
     page.goto("/admin/claims_app/source/add/")
     page.get_by_label("Title:").fill("Camps still hold thousands, a defector says")
     page.get_by_label("Text:").fill(ARTICLE)
+    made = "the northern camps still hold thousands of prisoners"
+    denied = "The ministry called the account a fabrication"
+    for words in (made, denied):
+        select_in_field(page, "#id_text", words)
+        page.get_by_role("button", name="Make a passage of the selected words").click()
+        expect(page.locator(".make-passage-status")).to_contain_text(
+            f"A passage of {len(words)} characters starting at {ARTICLE.index(words)}"
+        )
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     source = Source.objects.get()
     assert source.text == ARTICLE
-
-    # Two passages, each made by selecting its words in the text.
-    made = "the northern camps still hold thousands of prisoners"
-    denied = "The ministry called the account a fabrication"
-    page.get_by_text("Make a passage by selecting words").click()
-    for words in (made, denied):
-        select_words(page, "#source-text-select", words)
-        page.get_by_role("button", name="Make a passage of the selected words").click()
-        expect(page.locator("#make-passage-status")).to_contain_text(
-            f"A passage of {len(words)} characters starting at {ARTICLE.index(words)}"
-        )
-    page.get_by_role("button", name="Save and continue editing").click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert sorted(Passage.objects.values_list("quote", "start")) == sorted(
         [(made, ARTICLE.index(made)), (denied, ARTICLE.index(denied))]
     )

@@ -1,39 +1,48 @@
-// Curating by selection: select words in the source's text, get a passage form with its quote
-// and start offset filled in. Offsets are Unicode code points, as the server counts them.
+// Curating by selection: select words in the source's Text field (mouse, or shift and the
+// arrow keys), press the button below it, and a new passage row gets the words and where they
+// start. Works before the source's first save: the passages are saved with it. Offsets are
+// Unicode code points, as the server counts them; a textarea counts UTF-16 units.
 (function () {
   "use strict";
+  function codePoints(text) {
+    return Array.from(text).length;
+  }
+  function makePassage(text, status) {
+    var value = text.value;
+    var from = text.selectionStart, to = text.selectionEnd;
+    // Blanks at the ends of a selection (a double-click takes the space after a word) are not
+    // the words.
+    while (from < to && /\s/.test(value.charAt(from))) from++;
+    while (to > from && /\s/.test(value.charAt(to - 1))) to--;
+    if (from >= to) {
+      status.textContent = "First select some words in the text above.";
+      return;
+    }
+    var add = document.querySelector("#passages-group .add-row a");
+    if (!add) {
+      status.textContent = "No more passages can be added here.";
+      return;
+    }
+    add.click();
+    var rows = document.querySelectorAll("#passages-group .inline-related:not(.empty-form)");
+    var row = rows[rows.length - 1];
+    var quote = value.slice(from, to);
+    var before = value.slice(0, from);
+    var start = codePoints(before);
+    // The field's value has LF line breaks; a text stored with CRLF is saved with them.
+    if (text.dataset.lineBreaks === "crlf") start += before.split("\n").length - 1;
+    row.querySelector("textarea[name$='-quote']").value = quote;
+    row.querySelector("input[name$='-start']").value = start;
+    status.textContent = "A passage of " + codePoints(quote) + " characters starting at " +
+      start + " is ready below: it is made when you save.";
+  }
   function init() {
-    var box = document.getElementById("source-text-select");
-    var button = document.getElementById("make-passage");
-    var status = document.getElementById("make-passage-status");
-    if (!box || !button) return;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var selection = window.getSelection();
-      var range = selection.rangeCount ? selection.getRangeAt(0) : null;
-      if (!range || range.collapsed || !box.contains(range.startContainer) ||
-          !box.contains(range.endContainer)) {
-        status.textContent = "First select some words in the text above.";
-        return;
-      }
-      var before = document.createRange();
-      before.selectNodeContents(box);
-      before.setEnd(range.startContainer, range.startOffset);
-      var quote = range.toString();
-      var start = Array.from(before.toString()).length; // code points, not UTF-16 units
-      var add = document.querySelector("#passages-group .add-row a");
-      if (!add) {
-        status.textContent = "No more passages can be added here.";
-        return;
-      }
-      add.click();
-      var forms = document.querySelectorAll("#passages-group .inline-related:not(.empty-form)");
-      var form = forms[forms.length - 1];
-      form.querySelector("textarea[name$='-quote']").value = quote;
-      form.querySelector("input[name$='-start']").value = start;
-      form.scrollIntoView({block: "center"});
-      status.textContent = "A passage of " + Array.from(quote).length +
-        " characters starting at " + start + " is ready below: save to make it.";
+    document.querySelectorAll(".make-passage-button").forEach(function (button) {
+      var text = document.getElementById(button.dataset.text);
+      var status = button.parentNode.querySelector(".make-passage-status");
+      if (!text) return;
+      button.hidden = false;
+      button.addEventListener("click", function () { makePassage(text, status); });
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,82 @@
+"""Merging a claim into another: one claim written twice becomes one (issue 17).
+
+`claim_merge` is a write of its own, as the other services: one transaction, the two claims
+locked (concurrency.rows_lock), every row changed through `save()` or `delete()` so that the
+history records it and the derived columns and the search index follow (models.py's signals).
+"""
+
+from __future__ import annotations
+
+from . import concurrency, derived, search
+from .models import Claim, Dispute, MergedClaim, Statement
+
+_QUANTITY = ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_qualifier"]
+
+
+class MergeRefused(Exception):
+    """Two claims that cannot be merged (the same claim, or one gone meanwhile)."""
+
+
+def claim_merge(*, keep_id: int, merged_id: int) -> Claim:
+    """Merge claim `merged_id` into claim `keep_id`, which stays: the merged claim's statements
+    and disputes move to it (one whose actor and passage it already has in a statement, or in a
+    dispute, is not doubled: that one is deleted), its topics are added, its quantity is kept if
+    the claim that stays has none, dispute counterclaims naming it name the claim that stays
+    (none, where that would be the disputed claim itself), and it is deleted. Each public address
+    it has had (its slug, and its earlier published ones) answers 301 to the claim that stays.
+    Returns the claim that stays."""
+    if keep_id == merged_id:
+        raise MergeRefused("A claim cannot be merged into itself.")
+    return concurrency.write_retried(lambda: _merge(keep_id, merged_id))
+
+
+def _merge(keep_id: int, merged_id: int) -> Claim:
+    concurrency.rows_lock(claim_ids=[keep_id, merged_id])
+    claims = Claim.objects.in_bulk([keep_id, merged_id])
+    if len(claims) < 2:
+        raise MergeRefused("One of the two claims is gone: someone merged or deleted it.")
+    keep, merged = claims[keep_id], claims[merged_id]
+    reason = f"merged claim #{merged.pk} into #{keep.pk}"
+
+    for model in (Statement, Dispute):
+        held = set(model.objects.filter(claim=keep).values_list("actor_id", "passage_id"))
+        for row in model.objects.filter(claim=merged).order_by("pk"):
+            row._change_reason = reason
+            if (row.actor_id, row.passage_id) in held:
+                row.delete()
+                continue
+            held.add((row.actor_id, row.passage_id))
+            row.claim = keep
+            if model is Dispute and row.counterclaim_id == keep.pk:
+                row.counterclaim = None
+            row.save()
+    for dispute in Dispute.objects.filter(counterclaim=merged):
+        dispute._change_reason = reason
+        dispute.counterclaim = None if dispute.claim_id == keep.pk else keep
+        dispute.save()
+
+    if keep.quantity_value is None and merged.quantity_value is not None:
+        for name in _QUANTITY:
+            setattr(keep, name, getattr(merged, name))
+    keep._change_reason = reason
+    keep.save()
+    keep.topics.add(*merged.topics.all())
+
+    slugs = {merged.slug, *merged.history.filter(published=True).values_list("slug", flat=True)}
+    # (A slug another claim has taken since is that claim's address now.)
+    slugs -= set(
+        Claim.objects.filter(slug__in=slugs).exclude(pk=merged.pk).values_list("slug", flat=True)
+    )
+    # Addresses that led to the merged claim lead on to the one it goes into.
+    for moved in MergedClaim.objects.filter(claim=merged):
+        moved.claim = keep
+        moved.save()
+    slugs -= set(MergedClaim.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    for slug in sorted(slugs):
+        MergedClaim.objects.create(slug=slug, claim=keep, merged_claim_id=merged.pk)
+
+    merged._change_reason = reason
+    merged.delete()
+    derived.derived_refresh(claim_ids=[keep.pk])
+    search.claims_search_refresh(claim_ids=[keep.pk])
+    return keep
