@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_permission_codename
@@ -18,7 +20,9 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_duplicates, anchoring, annotate, concurrency, selectors, widgets
@@ -34,10 +38,7 @@ from .models import (
     Statement,
     Topic,
 )
-
-admin.site.site_header = "Claim tracker curation"
-admin.site.site_title = "Claim tracker"
-admin.site.index_title = "The record"
+from .slug_preview import SlugPreviewed
 
 
 def _as_in(text: str, pasted: str) -> str:
@@ -105,6 +106,11 @@ class CurationAdmin(SimpleHistoryAdmin):
     """
 
     object_history_form_template = "admin/claims_app/object_history_form.html"
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj):
+        """When it last changed, short enough for a list at 1280 pixels ("2026-12-02 13:28")."""
+        return date_format(localtime(obj.updated_at), "Y-m-d H:i")
 
     def version_children(self) -> concurrency.Children:
         """The inline rows a change form shows: {inline name: (model, foreign key)}."""
@@ -271,8 +277,9 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(CurationAdmin):
-    list_display = ["name", "kind", "affiliation", "wikidata", "updated_at"]
+class ActorAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["name"]
+    list_display = ["name", "kind", "affiliation", "wikidata", "updated"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name", "description", "wikidata"]
     autocomplete_fields = ["affiliation"]
@@ -466,7 +473,8 @@ class AuthorshipInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(CurationAdmin):
+class SourceAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["title"]
     form = SourceForm
     # The admin builds its own copy of the form, with this in place of the Meta callback.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -826,7 +834,8 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CurationAdmin):
+class ClaimAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["title", "text"]
     form = admin_duplicates.ClaimForm
     list_display = [
         "__str__",
@@ -834,7 +843,7 @@ class ClaimAdmin(CurationAdmin):
         "published",
         "statement_count",
         "dispute_count",
-        "updated_at",
+        "updated",
     ]
     list_filter = ["published", StatusFilter, "topics"]
     search_fields = ["text", "title", "slug", "statements__actor__name", "disputes__actor__name"]
@@ -935,17 +944,41 @@ class ClaimAdmin(CurationAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _publish_from_form(self, request, obj):
+        """Publish or unpublish `obj` if the form's button asked to; a response that stays on
+        its change page, saying so (with the public link once published), or None."""
         wants = "_publish" in request.POST or "_unpublish" in request.POST
         if not wants:
-            return
+            return None
         if not self.has_publish_permission(request):
             raise PermissionDenied
         if "_publish" in request.POST:
             obj.publish()
-            self.message_user(request, f"“{obj}” is published.", messages.SUCCESS)
+            url = request.build_absolute_uri(obj.get_absolute_url())
+            message = format_html(
+                '“{}” is saved and published: its public page is <a href="{}">{}</a>',
+                obj,
+                url,
+                url,
+            )
         else:
             obj.unpublish()
-            self.message_user(request, f"“{obj}” is back to draft.", messages.SUCCESS)
+            message = format_html("“{}” is saved and back to draft, seen only here.", obj)
+        self.message_user(request, message, messages.SUCCESS)
+        if IS_POPUP_VAR in request.POST:
+            return None  # a pop-up window answers its opener as Django's save does
+        # Like "Save and continue editing": the curator stays where they are.
+        opts = self.opts
+        change_url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=(obj.pk,),
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(
+            add_preserved_filters(
+                {"preserved_filters": self.get_preserved_filters(request), "opts": opts},
+                change_url,
+            )
+        )
 
     def save_model(self, request, obj, form, change):
         if getattr(form, "attach_claim", None) is not None:
@@ -973,7 +1006,7 @@ class ClaimAdmin(CurationAdmin):
         return super().log_addition(request, obj, message)
 
     def response_add(self, request, obj, post_url_continue=None):
-        self._publish_from_form(request, obj)
+        staying = self._publish_from_form(request, obj)  # on the claim's page, if published
         if hasattr(obj, "attach_skipped"):
             skipped = obj.attach_skipped
             self.message_user(
@@ -987,12 +1020,13 @@ class ClaimAdmin(CurationAdmin):
                 ),
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[obj.pk]))
-        return super().response_add(request, obj, post_url_continue)
+            return staying or HttpResponseRedirect(
+                reverse("admin:claims_app_claim_change", args=[obj.pk])
+            )
+        return staying or super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        self._publish_from_form(request, obj)
-        return super().response_change(request, obj)
+        return self._publish_from_form(request, obj) or super().response_change(request, obj)
 
 
 @admin.register(Statement)
@@ -1018,6 +1052,7 @@ class DisputeAdmin(CurationAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(CurationAdmin):
+class TopicAdmin(SlugPreviewed, CurationAdmin):
+    slug_from = ["name"]
     list_display = ["name", "slug"]
     search_fields = ["name", "slug", "description"]

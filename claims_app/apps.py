@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
@@ -14,6 +15,14 @@ class ClaimsAppConfig(AppConfig):
         caching.connect()
         connection_created.connect(_sqlite_functions, dispatch_uid="claims-sqlite-functions")
         post_migrate.connect(_sqlite_search_install, sender=self)
+
+
+class CurationAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose site puts the record first (admin_site.CurationSite)."""
+
+    default = False  # installed by its path; ClaimsAppConfig stays this module's app
+
+    default_site = "claims_app.admin_site.CurationSite"
 
 
 def _sqlite_functions(sender, connection, **kwargs):

@@ -58,7 +58,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "claims_app.apps.CurationAdminConfig",  # Django's admin, with our front page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

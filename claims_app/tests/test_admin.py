@@ -1,7 +1,7 @@
 """Curation through the admin, as an editor does it: by the test client, logged in."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 
 from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
 
@@ -162,20 +162,61 @@ def test_publishing_is_an_explicit_action(editor_client):
     assert claim.published and claim.published_at is not None
 
 
-def test_the_publish_button_on_the_claim_form(editor_client):
-    claim = ClaimFactory(published=False, text="To be published.")
-    page = editor_client.get(f"/admin/claims_app/claim/{claim.pk}/change/").content.decode()
-    assert 'name="_publish"' in page
-    data = {
+def _claim_form(claim, button: str, value: str) -> dict:
+    return {
         "text": claim.text,
         "quantity_qualifier": "",
-        "_publish": "Save and publish",
+        button: value,
         **_inline_management("statements"),
         **_inline_management("disputes"),
     }
-    response = editor_client.post(f"/admin/claims_app/claim/{claim.pk}/change/", data)
-    assert response.status_code == 302
-    assert Claim.objects.get(pk=claim.pk).published
+
+
+def test_save_and_publish_stays_on_the_claim_and_gives_its_public_link(editor_client):
+    claim = ClaimFactory(published=False, text="To be published.")
+    change = f"/admin/claims_app/claim/{claim.pk}/change/"
+    assert 'name="_publish"' in editor_client.get(change).content.decode()
+    response = editor_client.post(change, _claim_form(claim, "_publish", "Save and publish"))
+    assert response.status_code == 302 and response["Location"] == change
+    claim.refresh_from_db()
+    assert claim.published
+    page = editor_client.get(change).content.decode()
+    public = f"http://localhost{claim.get_absolute_url()}"  # the test client's host
+    assert f'is saved and published: its public page is <a href="{public}">{public}</a>' in page
+    assert editor_client.get(claim.get_absolute_url()).status_code == 200  # the link works
+
+
+def test_save_and_publish_on_a_new_claim_goes_to_its_change_page(editor_client):
+    data = _claim_form(ClaimFactory.build(text="New and published at once."), "_publish", "Save")
+    response = editor_client.post("/admin/claims_app/claim/add/", {**data, "slug": ""})
+    claim = Claim.objects.get()
+    assert claim.published
+    assert response["Location"] == f"/admin/claims_app/claim/{claim.pk}/change/"
+
+
+def test_save_and_unpublish_stays_on_the_claim_and_says_it_is_a_draft(editor_client):
+    claim = ClaimFactory(published=True, text="To be withdrawn.")
+    change = f"/admin/claims_app/claim/{claim.pk}/change/"
+    response = editor_client.post(change, _claim_form(claim, "_unpublish", "Save and unpublish"))
+    assert response.status_code == 302 and response["Location"] == change
+    assert not Claim.objects.get(pk=claim.pk).published
+    assert "is saved and back to draft" in editor_client.get(change).content.decode()
+
+
+def test_a_curator_without_the_publish_permission_can_neither_publish_nor_unpublish(client):
+    user = User.objects.create_user("helper", password="pw-for-tests", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_claim", "change_claim"])
+    )
+    client.force_login(user)
+    draft, public = ClaimFactory(published=False), ClaimFactory(published=True)
+    change = f"/admin/claims_app/claim/{draft.pk}/change/"
+    assert 'name="_publish"' not in client.get(change).content.decode()
+    assert client.post(change, _claim_form(draft, "_publish", "Save")).status_code == 403
+    public_change = f"/admin/claims_app/claim/{public.pk}/change/"
+    assert client.post(public_change, _claim_form(public, "_unpublish", "x")).status_code == 403
+    assert not Claim.objects.get(pk=draft.pk).published
+    assert Claim.objects.get(pk=public.pk).published
 
 
 def test_editors_cannot_delete(editor_client):

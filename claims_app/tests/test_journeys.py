@@ -136,12 +136,15 @@ def test_the_curator_makes_a_source_passages_and_a_disputed_claim_and_publishes_
     page.locator("#id_disputes-0-kind").select_option("denies")
     choose(page, "id_disputes-0-passage", "fabrication", denied)
     page.get_by_role("button", name="Save and publish").click()
-    expect(page.locator(".messagelist")).to_contain_text("is published")
-
-    # On the public site, both sides, each with its exact words.
+    # The curator stays on the claim, and the message links to its public page.
     claim = Claim.objects.get()
     assert claim.published and claim.status == "disputed"
-    page.goto(claim.get_absolute_url())
+    expect(page).to_have_url(re.compile(f"/admin/claims_app/claim/{claim.pk}/change/$"))
+    expect(page.locator(".messagelist")).to_contain_text("is saved and published")
+    page.locator(".messagelist").get_by_role("link").click()
+
+    # On the public site, both sides, each with its exact words.
+    expect(page).to_have_url(re.compile(f"{re.escape(claim.get_absolute_url())}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(claim.text)
     expect(page.locator(".status")).to_have_text(re.compile("disputed", re.I))
     statement = page.locator("article.citation.statement")
