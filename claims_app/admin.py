@@ -403,6 +403,14 @@ def _https_urls(field, **kwargs):
     return field.formfield(**kwargs)
 
 
+def title_from_text(text: str, longest: int) -> str:
+    """A text's first line that holds words, as a title (cut at a word, with "…", if long)."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(line) <= longest:
+        return line
+    return line[: longest - 1].rsplit(" ", 1)[0].rstrip() + "…"
+
+
 class SourceForm(forms.ModelForm):
     """The source's text exactly as pasted: passages are offsets into it."""
 
@@ -435,6 +443,18 @@ class SourceForm(forms.ModelForm):
                 # Kept so when saved (clean_text), while the field's value has LFs: a start
                 # offset selected in it counts each line break as two.
                 self.fields["text"].widget.attrs["data-line-breaks"] = "crlf"
+        if "title" in self.fields and "text" in self.fields:
+            # A pasted article begins with its headline: a title left blank is taken from it.
+            self.fields["title"].required = False
+            self.fields["title"].help_text = "Left blank: the text's first line."
+
+    def clean(self):
+        cleaned = super().clean()
+        if "title" in self.fields and not cleaned.get("title") and cleaned.get("text"):
+            cleaned["title"] = self.instance.title = title_from_text(
+                cleaned["text"], Source._meta.get_field("title").max_length
+            )
+        return cleaned
 
     def clean_text(self):
         text = self.cleaned_data["text"]

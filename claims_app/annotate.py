@@ -202,6 +202,7 @@ class AnnotationForm(forms.Form):
     claim_text = forms.CharField(required=False)
     note = forms.CharField(required=False)
     date = forms.CharField(required=False, max_length=10)
+    publish = forms.BooleanField(required=False)  # "Save and publish": the claim too, at once
 
     def clean_date(self):
         value = self.cleaned_data["date"].strip()
@@ -349,6 +350,8 @@ def _annotation_save(request, source_id: int, data: dict) -> dict:
             ]
         raise _Refused(400, messages) from None
     citation.save()
+    if data["publish"] and not claim.published:
+        claim.publish()
     made = [
         what
         for what, new in (
@@ -360,7 +363,8 @@ def _annotation_save(request, source_id: int, data: dict) -> dict:
     ]
     return {
         "saved": f"Saved: {actor} {data['how']} “{claim}” in passage #{passage.pk}"
-        + (f"; new {', '.join(made)}." if made else "."),
+        + (f"; new {', '.join(made)}" if made else "")
+        + ("; the claim is published." if data["publish"] else "."),
         "passage": passage.pk,
         "claim": _claim_data(claim),
         "data": annotate_data(source),
@@ -372,6 +376,8 @@ def source_annotate_save(request, model_admin, object_id: str):
     _check_allowed(request)
     source_id = _source(object_id).pk
     form = AnnotationForm(request.POST)
+    if form.data.get("publish") and not request.user.has_perm("claims_app.publish_claim"):
+        raise PermissionDenied
     if not form.is_valid():
         return _refused(400, {name: list(messages) for name, messages in form.errors.items()})
     try:

@@ -31,6 +31,7 @@ MOVING_KEYS = {
     "PageUp",
     "PageDown",
     "Space",
+    "Control+Enter",  # submits (the annotation view's "save and publish")
 }
 
 

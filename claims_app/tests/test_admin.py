@@ -299,6 +299,39 @@ def test_a_new_source_and_its_first_passage_in_one_form(editor_client):
     assert Passage.objects.get().quote == "the figure is lower"
 
 
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        (
+            "\n  Camps still hold thousands  \nA former guard told the inquiry so.",
+            "Camps still hold thousands",
+        ),
+        ("word " * 150, ("word " * 99).strip() + "…"),  # cut at a word, within 500 characters
+    ],
+)
+def test_a_source_pasted_without_a_title_takes_its_first_line(editor_client, text, title):
+    data = {
+        "title": "",
+        "slug": "",
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "text": text,
+        **_inline_management("authorships"),
+        **_inline_management("passages"),
+    }
+    response = editor_client.post("/admin/claims_app/source/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    source = Source.objects.get()
+    assert source.title == title and source.text == text
+    # With no text either, the form says what is missing and saves nothing.
+    response = editor_client.post("/admin/claims_app/source/add/", {**data, "text": ""})
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert Source.objects.count() == 1
+
+
 def test_two_inlines_pasting_the_same_quote_share_one_passage(editor_client):
     source = SourceFactory()
     quote = "the ministry denied it outright"

@@ -246,6 +246,39 @@ def test_a_curator_who_may_publish_publishes_a_draft_from_the_page(client, edito
     assert b"data-can-publish" not in client.get(_page(source)).content
 
 
+def test_save_and_publish_saves_the_words_and_publishes_their_claim_at_once(client, editor):
+    source = SourceFactory(text=f"They said {WORDS}, and more.")
+    ActorFactory(name="The committee")
+    answer = _save(
+        client, source, actor_name="The committee", claim_text="A new claim.", publish="1"
+    )
+    assert answer.status_code == 200, answer.content
+    claim = Claim.objects.get()
+    assert claim.published and claim.statements.get().passage.quote == WORDS
+    assert answer.json()["claim"]["public_url"] == claim.get_absolute_url()
+    assert "published" in answer.json()["saved"]
+
+    # A curator who may not publish: refused whole, nothing saved.
+    editor.groups.clear()
+    editor.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["change_source", "add_passage", "add_statement", "add_dispute"]
+        )
+    )
+    before = _rows()
+    other = source.text.index("and more")
+    refused = _save(
+        client,
+        source,
+        "and more",
+        at=other,
+        actor_name="The committee",
+        claim_text="Another claim.",
+        publish="1",
+    )
+    assert refused.status_code == 403 and _rows() == before
+
+
 def test_the_page_gives_the_text_and_every_passage_in_a_bounded_number_of_queries(client, editor):
     source = SourceFactory()
     for words in (WORDS, "the ministry denied it outright", "130,000 people"):

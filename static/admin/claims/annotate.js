@@ -336,7 +336,8 @@
 
     // Enter in a list of choices saves too, as in the panel's text fields.
     panel.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && event.target.tagName === "SELECT") {
+      if (event.key === "Enter" && event.target.tagName === "SELECT" &&
+          !(event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         panel.requestSubmit();
       }
@@ -414,6 +415,16 @@
       next.hidden = !parts.length;
     }
 
+    // Ctrl+Enter (Cmd+Enter) in the panel: save and publish, without reaching for its button.
+    var publishNext = false;
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && canPublish) {
+        event.preventDefault();
+        publishNext = true;
+        panel.requestSubmit();
+      }
+    });
+
     panel.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors();
@@ -428,6 +439,10 @@
         how: how.value, claim: claimId.value, claim_text: claimId.value ? "" : claim.value,
         note: fieldOf.note.value, date: fieldOf.date.value
       };
+      var publishing = canPublish && (publishNext ||
+        (event.submitter && event.submitter.name === "publish"));
+      publishNext = false;
+      if (publishing) fields.publish = "1";
       if (who && who.name.toLowerCase() === actor.value.trim().toLowerCase()) fields.actor = who.id;
       post(root.dataset.save, fields).then(function (result) {
         if (!result.ok) {
@@ -450,8 +465,13 @@
         status.textContent = answer.saved;
         showNext(answer.claim);
         window.getSelection().removeAllRanges();
-        find.focus();
-        find.select();
+        var link = publishing && document.getElementById("annotate-public-link");
+        if (link) {
+          link.focus();  // done with this claim: its public page is next
+        } else {
+          find.focus();
+          find.select();
+        }
       });
     });
 
