@@ -577,8 +577,16 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
         fields = ["title", "text", *first["fields"][1:]]
         return [(None, {**text, **first, "fields": fields}), *rest]
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_annotate"] = annotate.allowed(request.user)
+        return super().render_change_form(request, context, *args, **kwargs)
+
     def _annotate_after_save(self, request, obj, response):
-        if "_annotate" in request.POST and response.status_code == 302:
+        if (
+            "_annotate" in request.POST
+            and response.status_code == 302
+            and annotate.allowed(request.user)
+        ):
             return redirect("admin:claims_app_source_annotate", obj.pk)
         return response
 

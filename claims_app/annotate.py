@@ -63,8 +63,13 @@ def urls(model_admin) -> list:
     ]
 
 
+def allowed(user) -> bool:
+    """Whether `user` may annotate sources (make passages, statements and disputes there)."""
+    return user.has_perms(PERMISSIONS)
+
+
 def _check_allowed(request) -> None:
-    if not request.user.has_perms(PERMISSIONS):
+    if not allowed(request.user):
         raise PermissionDenied
 
 
@@ -187,18 +192,22 @@ def annotate_actors(request, model_admin):
 # Writes
 
 
+# The largest id or offset a database integer holds: a larger one is a form error, not a 500.
+_LARGEST = 2**63 - 1
+
+
 class AnnotationForm(forms.Form):
     """One press of the panel: the words (as offsets and the quote the browser saw), who, how,
     which claim (an existing one, or a new one's text), a note and a date."""
 
-    start = forms.IntegerField(min_value=0)
-    end = forms.IntegerField(min_value=1)
+    start = forms.IntegerField(min_value=0, max_value=_LARGEST)
+    end = forms.IntegerField(min_value=1, max_value=_LARGEST)
     quote = forms.CharField(strip=False, error_messages={"required": "Select some words first."})
-    actor = forms.IntegerField(required=False, min_value=1)
+    actor = forms.IntegerField(required=False, min_value=1, max_value=_LARGEST)
     actor_name = forms.CharField(required=False, max_length=200)
     actor_kind = forms.ChoiceField(required=False, choices=[("", "—"), *Actor.Kind.choices])
     how = forms.ChoiceField(choices=HOW)
-    claim = forms.IntegerField(required=False, min_value=1)
+    claim = forms.IntegerField(required=False, min_value=1, max_value=_LARGEST)
     claim_text = forms.CharField(required=False)
     note = forms.CharField(required=False)
     date = forms.CharField(required=False, max_length=10)
@@ -311,6 +320,10 @@ def _annotation_save(request, source_id: int, data: dict) -> dict:
     )
     source = Source.objects.get(pk=source_id)
     start, end = data["start"], data["end"]
+    if end > len(source.text):
+        raise _Refused(
+            400, {"quote": ["These words are past the end of the text: select them again."]}
+        )
     if source.text[start:end] != data["quote"]:
         raise _Refused(
             409,

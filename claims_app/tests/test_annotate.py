@@ -158,6 +158,14 @@ def test_an_actor_is_found_by_alias_and_a_new_one_made_by_name_and_kind(client, 
         ({"actor_name": "Critics", "claim_text": "A claim.", "start": "x"}, "start"),
         ({"actor_name": "New one", "actor_kind": "alien", "claim_text": "A claim."}, "actor_kind"),
         ({"actor_name": "Critics", "claim_text": "A claim.", "how": "retracts"}, "kind"),
+        # Ids and offsets past what a database integer holds, or past the text's end.
+        ({"actor_name": "Critics", "claim": 10**20}, "claim"),
+        ({"actor": 10**20, "claim_text": "A claim."}, "actor"),
+        ({"actor_name": "Critics", "claim_text": "A claim.", "start": 10**20}, "start"),
+        (
+            {"actor_name": "Critics", "claim_text": "A claim.", "start": 10**6, "end": 10**6 + 5},
+            "quote",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_message_on_its_field_and_nothing_saved(
@@ -324,6 +332,18 @@ def test_save_and_annotate_lands_a_new_source_on_its_annotation_view(client, edi
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert "was added successfully" in page.content.decode()
+    assert (
+        "Save and annotate"
+        in client.get(f"/admin/claims_app/source/{source.pk}/change/").content.decode()
+    )
+
+    # A curator who may change sources but not annotate them is not offered it, nor sent there.
+    editor.groups.clear()
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_source", "change_source"])
+    )
+    form = client.get(f"/admin/claims_app/source/{source.pk}/change/").content.decode()
+    assert "Save and annotate" not in form
 
 
 def test_actors_are_suggested_by_name_or_alias(client, editor):

@@ -224,10 +224,13 @@
       }
       // Any run of blanks stands for a blank or a line break; letters' case is ignored.
       var pattern = new RegExp(words.map(escaped).join("\\s+"), "giu");
-      var match;
-      while ((match = pattern.exec(data.text))) {
-        var start = Array.from(data.text.slice(0, match.index)).length;
-        matches.push({start: start, end: start + Array.from(match[0]).length, quote: match[0]});
+      // Code points counted on from the previous match, not from the text's start each time
+      // (a common letter in a long text would take seconds); a thousand matches at most.
+      var match, units = 0, points = 0;
+      while ((match = pattern.exec(data.text)) && matches.length < FOUND_MOST) {
+        points += Array.from(data.text.slice(units, match.index)).length;
+        units = match.index;
+        matches.push({start: points, end: points + Array.from(match[0]).length, quote: match[0]});
       }
       showMatch();
     }
@@ -248,10 +251,23 @@
         : ": Enter to annotate it.");
     }
 
-    find.addEventListener("input", findWords);
+    var FOUND_MOST = 1000, findTimer = null;
+    find.addEventListener("input", function () {
+      clearTimeout(findTimer);
+      findTimer = setTimeout(function () {  // once typing pauses, not at each key
+        findTimer = null;
+        findWords();
+      }, 120);
+    });
     find.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;
       event.preventDefault();
+      if (findTimer !== null) {  // Enter before the pause: find what is typed first
+        clearTimeout(findTimer);
+        findTimer = null;
+        findWords();
+        if (matches.length !== 1) return;
+      }
       if (matches.length > 1) {
         matchAt = (matchAt + 1) % matches.length;
         showMatch();
