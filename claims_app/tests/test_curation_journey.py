@@ -103,3 +103,140 @@ def test_the_journey_through_todays_forms_counts_its_user_actions(browser_page, 
 
     print("\n" + hands.summary("today's forms, by mouse"))
     assert hands.count == 28, hands.summary("today's forms, by mouse")
+
+
+def _keys_to(hands: Hands, key: str, times: int, target, what: str) -> None:
+    """`times` presses of `key` (Tab or Shift+Tab) that bring the focus to `target`: the
+    count is the form's tab order, checked, not guessed."""
+    hands.press(key, f"towards {what}", times)
+    expect(target).to_be_focused()
+
+
+def _choose_by_keys(hands: Hands, field_id: str, typed: str, option: str, what: str) -> None:
+    """The admin's autocomplete, by keyboard, focused: Enter opens it, type, Enter picks the
+    first result."""
+    page = hands.page
+    expect(page.locator(f"#{field_id} + .select2 [role=combobox]")).to_be_focused()
+    hands.press("Enter", f"open {what}")
+    expect(page.locator(".select2-container--open .select2-search__field")).to_be_focused()
+    hands.type(typed, f"search {what}: {typed!r}")
+    expect(page.locator(".select2-results__option--highlighted")).to_contain_text(option)
+    hands.press("Enter", f"pick {what}: {option}")
+    expect(page.locator(f"#select2-{field_id}-container")).to_contain_text(option)
+
+
+def _selection(page) -> list[int]:
+    return page.eval_on_selector("#id_text", "f => [f.selectionStart, f.selectionEnd]")
+
+
+def test_the_journey_through_todays_forms_by_keyboard_counts_its_user_actions(
+    browser_page, transactional_db
+):
+    """The same journey with no mouse at all: Tab and Shift+Tab through the forms as they are
+    ordered, the caret moved in the text by arrows, the autocompletes opened by Enter."""
+    page = browser_page
+    get_user_model().objects.create_superuser("curator", "curator@example.org", "a long passphrase")
+    guard, ministry = _actors()
+    browser.log_in(page, "curator", "a long passphrase")  # at the admin index: counting starts
+    hands = Hands(page)
+
+    # The source. Its Add is nearer the end of the index than its start.
+    add_source = page.locator("tr.model-source").get_by_role("link", name="Add")
+    _keys_to(hands, "Shift+Tab", 8, add_source, "Add (source), on the index")
+    hands.press("Enter", "Add (source)")
+    expect(page.get_by_label("Title:")).to_be_focused()
+    hands.type(TITLE, "Title")
+    text = page.get_by_label("Text:")
+    _keys_to(hands, "Tab", 12, text, "Text")
+    hands.type(ARTICLE, "Text: the article pasted")
+    make = page.get_by_role("button", name="Make a passage of the selected words")
+
+    # The denial first, nearer the caret, which the pasting left at the text's end: up a
+    # line, to its start.
+    hands.press("ArrowUp", "caret up a line")
+    hands.press("Home", "caret to the line's start")
+    assert _selection(page) == [ARTICLE.index(DENIED)] * 2
+    hands.select_by_keys(len(DENIED), f"select {DENIED[:24]!r}… in the text")
+    _keys_to(hands, "Tab", 1, make, "Make a passage")
+    hands.press("Enter", "Make a passage of the selected words")
+    status = page.locator(".make-passage-status")
+    expect(status).to_contain_text(f"starting at {ARTICLE.index(DENIED)}")
+
+    # Back in the text, whose selection is kept: up a line from its end lands inside
+    # "northern", two words after the claim's start.
+    _keys_to(hands, "Shift+Tab", 1, text, "Text")
+    hands.press("ArrowUp", "caret up a line")
+    hands.press("Control+ArrowLeft", "caret a word back", 2)
+    assert _selection(page) == [ARTICLE.index(MADE)] * 2
+    hands.select_by_keys(len(MADE), f"select {MADE[:24]!r}… in the text")
+    _keys_to(hands, "Tab", 1, make, "Make a passage")
+    hands.press("Enter", "Make a passage of the selected words")
+    expect(status).to_contain_text(f"starting at {ARTICLE.index(MADE)}")
+
+    # Saved by Enter in the nearest one-line field, which submits with the form's first
+    # button, Save (the Save button itself is 17 presses on).
+    position = page.locator("#id_authorships-0-position")
+    _keys_to(hands, "Tab", 4, position, "the authorship's Position, a one-line field")
+    hands.press("Enter", "Save (source), by Enter in a one-line field")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    source = Source.objects.get()
+    assert source.text == ARTICLE
+    assert sorted(Passage.objects.values_list("quote", flat=True)) == sorted([MADE, DENIED])
+
+    # The claim: its Add found by the side bar's filter, in the source list's tab order.
+    nav_filter = page.get_by_placeholder("Start typing to filter…")
+    _keys_to(hands, "Tab", 10, nav_filter, "the side bar's filter")
+    hands.type("claims", "the side bar's filter: 'claims'")
+    add_claim = page.locator("#nav-sidebar tr.model-claim").get_by_role("link", name="Add")
+    _keys_to(hands, "Tab", 5, add_claim, "Add (claim), in the side bar")
+    hands.press("Enter", "Add (claim)")
+    expect(page.get_by_label("Text:")).to_be_focused()
+    hands.type(CLAIM, "Text (claim)")
+
+    # The statement: its form opens above its Add link, whose focus stays, so its fields are
+    # reached backwards, the actor last; then forwards to the disputes' Add link.
+    add_statement = page.get_by_text("Add another Statement")
+    _keys_to(hands, "Tab", 9, add_statement, "Add another Statement")
+    hands.press("Enter", "Add another Statement")
+    passage = page.locator("#id_statements-0-passage + .select2 [role=combobox]")
+    _keys_to(hands, "Shift+Tab", 7, passage, "the statement's Passage")
+    _choose_by_keys(hands, "id_statements-0-passage", "northern camps", MADE, "passage")
+    actor = page.locator("#id_statements-0-actor + .select2 [role=combobox]")
+    _keys_to(hands, "Shift+Tab", 6, actor, "the statement's Actor")
+    _choose_by_keys(hands, "id_statements-0-actor", "guard", guard.name, "actor")
+    add_dispute = page.get_by_text("Add another Dispute")
+    _keys_to(hands, "Tab", 20, add_dispute, "Add another Dispute")
+    hands.press("Enter", "Add another Dispute")
+
+    # The dispute, the same way; its kind is "denies" unless changed, so it is left alone.
+    passage = page.locator("#id_disputes-0-passage + .select2 [role=combobox]")
+    _keys_to(hands, "Shift+Tab", 9, passage, "the dispute's Passage")
+    _choose_by_keys(hands, "id_disputes-0-passage", "fabrication", DENIED, "passage")
+    expect(page.locator("#id_disputes-0-kind")).to_have_value("denies")
+    actor = page.locator("#id_disputes-0-actor + .select2 [role=combobox]")
+    _keys_to(hands, "Shift+Tab", 7, actor, "the dispute's Actor")
+    _choose_by_keys(hands, "id_disputes-0-actor", "ministry", ministry.name, "actor")
+    publish = page.get_by_role("button", name="Save and publish")
+    _keys_to(hands, "Tab", 26, publish, "Save and publish")
+    hands.press("Enter", "Save and publish")
+    expect(page.locator(".messagelist")).to_contain_text("is published")
+
+    # On the public site: the claim opened from the message's link, past the skip link.
+    claim = Claim.objects.get()
+    skip = page.get_by_role("link", name="Skip to main content")
+    _keys_to(hands, "Tab", 1, skip, "Skip to main content")
+    hands.press("Enter", "Skip to main content")
+    listed = page.locator(".messagelist").get_by_role("link", name=claim.text)
+    _keys_to(hands, "Tab", 1, listed, "the claim, in the message")
+    hands.press("Enter", "the claim, in the message")
+    expect(page).to_have_url(re.compile(rf"/admin/claims_app/claim/{claim.pk}/change/$"))
+    _keys_to(hands, "Tab", 1, skip, "Skip to main content")
+    hands.press("Enter", "Skip to main content")
+    view = page.get_by_role("link", name="View on site")
+    _keys_to(hands, "Tab", 2, view, "View on site")
+    hands.press("Enter", "View on site")
+    expect(page).to_have_url(re.compile(re.escape(claim.get_absolute_url()) + "$"))
+    _public_claim_shows_both_sides(page, guard, ministry)
+
+    print("\n" + hands.summary("today's forms, by keyboard"))
+    assert hands.count == 166, hands.summary("today's forms, by keyboard")
