@@ -14,7 +14,7 @@ from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
 from . import browser
 from .actions import Hands
 from .test_accessibility import axe_violations
-from .test_curation_journey import TODAYS_FORMS_BY_MOUSE
+from .test_curation_journey import TODAYS_FORMS_BY_KEYBOARD, TODAYS_FORMS_BY_MOUSE
 from .test_journeys import ARTICLE
 
 TITLE = "Camps still hold thousands, a defector says"
@@ -156,6 +156,7 @@ def test_the_curator_annotates_an_article_by_keyboard_alone(curator):
 
     print("\n" + hands.summary("annotation view, by keyboard"))
     assert hands.count == BY_KEYBOARD, hands.summary("annotation view, by keyboard")
+    assert 2 * hands.count <= TODAYS_FORMS_BY_KEYBOARD
 
 
 def test_the_annotation_view_has_no_serious_accessibility_violation(curator, open_browser):
