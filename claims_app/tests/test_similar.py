@@ -390,7 +390,9 @@ def test_merging_needs_the_permission_to_merge_claims(client, planted_pair):
         *Permission.objects.filter(codename__in=["view_claim", "change_claim"])
     )
     client.force_login(user)
-    assert "Merge…" not in client.get("/admin/claims_app/claim/duplicates/").content.decode()
+    page = client.get("/admin/claims_app/claim/duplicates/").content.decode()
+    assert "Merge…" not in page
+    assert "Merging needs the permissions to change claims and to merge them" in page
     url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
     assert client.post(url, {"keep": keep.pk}).status_code == 403
     assert Claim.objects.filter(pk=twice.pk).exists()
