@@ -23,7 +23,8 @@ def claim_merge(*, keep_id: int, merged_id: int) -> Claim:
     dispute, is not doubled: that one is deleted), its topics are added, its quantity is kept if
     the claim that stays has none, dispute counterclaims naming it name the claim that stays
     (none, where that would be the disputed claim itself), and it is deleted. Each public address
-    it has had (its slug, and its earlier published ones) answers 301 to the claim that stays.
+    it has had (its slug if published, and its earlier published ones) answers 301 to the claim
+    that stays; a draft's slug is left free.
     Returns the claim that stays."""
     if keep_id == merged_id:
         raise MergeRefused("A claim cannot be merged into itself.")
@@ -62,7 +63,10 @@ def _merge(keep_id: int, merged_id: int) -> Claim:
     keep.save()
     keep.topics.add(*merged.topics.all())
 
-    slugs = {merged.slug, *merged.history.filter(published=True).values_list("slug", flat=True)}
+    # Only addresses that were public: a draft's slug would reveal its wording, and be taken.
+    slugs = set(merged.history.filter(published=True).values_list("slug", flat=True))
+    if merged.published:
+        slugs.add(merged.slug)
     # (A slug another claim has taken since is that claim's address now.)
     slugs -= set(
         Claim.objects.filter(slug__in=slugs).exclude(pk=merged.pk).values_list("slug", flat=True)

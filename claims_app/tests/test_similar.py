@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 
-from claims_app import similar
+from claims_app import merging, similar
 from claims_app.models import Claim, Dispute, MergedClaim, Statement
 
 from .browser import log_in
@@ -381,6 +381,20 @@ def test_a_new_claim_does_not_take_a_merged_claims_address(merger_client, plante
     again = ClaimFactory(text="The figure again")
     assert again.slug == "the-figure-again-2"
     assert merger_client.get("/claims/the-figure-again/")["Location"] == "/claims/the-figure/"
+
+
+def test_a_draft_merged_leaves_no_address_behind(merger_client, db, client):
+    """A slug only a draft ever had was never public: it reveals the draft's wording, and is
+    not reserved."""
+    keep = ClaimFactory(text=SEED_CLAIM, slug="the-figure")
+    draft = ClaimFactory(text=PARAPHRASE, slug="a-draft-wording", published=False)
+    draft.slug = "a-draft-wording-changed"
+    draft.save()
+    merging.claim_merge(keep_id=keep.pk, merged_id=draft.pk)
+    assert not MergedClaim.objects.exists()
+    for old in ("/claims/a-draft-wording/", "/claims/a-draft-wording-changed/"):
+        assert client.get(old).status_code == 404
+    assert ClaimFactory(text="Another", slug="a-draft-wording").slug == "a-draft-wording"
 
 
 def test_merging_needs_the_permission_to_merge_claims(client, planted_pair):
