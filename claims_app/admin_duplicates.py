@@ -113,16 +113,20 @@ def claim_merge_view(model_admin, request):
         keep = form.cleaned_data["keep"]
         merged = ids[1] if keep == ids[0] else ids[0]
         try:
-            kept = merging.claim_merge(keep_id=keep, merged_id=merged)
+            kept = merging.claim_merge(
+                keep_id=keep,
+                merged_id=merged,
+                may_publish=request.user.has_perm("claims_app.publish_claim"),
+            )
         except merging.MergeRefused as refused:
-            messages.error(request, str(refused))
-            return HttpResponseRedirect(reverse("admin:claims_app_claim_duplicates"))
-        messages.success(
-            request,
-            f"Claim #{merged} is merged into “{kept}”: its statements and disputes are here "
-            "now, and its address leads here.",
-        )
-        return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[kept.pk]))
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"Claim #{merged} is merged into “{kept}”: its statements and disputes are "
+                "here now, and its address leads here.",
+            )
+            return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[kept.pk]))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": Claim._meta,

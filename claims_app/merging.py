@@ -14,10 +14,11 @@ _QUANTITY = ["quantity_value", "quantity_value_max", "quantity_unit", "quantity_
 
 
 class MergeRefused(Exception):
-    """Two claims that cannot be merged (the same claim, or one gone meanwhile)."""
+    """Two claims that cannot be merged (the same claim, one gone meanwhile, a published one
+    into a draft, or a publication the curator may not change)."""
 
 
-def claim_merge(*, keep_id: int, merged_id: int) -> Claim:
+def claim_merge(*, keep_id: int, merged_id: int, may_publish: bool) -> Claim:
     """Merge claim `merged_id` into claim `keep_id`, which stays: the merged claim's statements
     and disputes move to it (one whose actor and passage it already has in a statement, or in a
     dispute, is not doubled: that one is deleted), its topics are added, its quantity is kept if
@@ -25,18 +26,32 @@ def claim_merge(*, keep_id: int, merged_id: int) -> Claim:
     (none, where that would be the disputed claim itself), and it is deleted. Each public address
     it has had (its slug if published, and its earlier published ones) answers 301 to the claim
     that stays; a draft's slug is left free.
+    A published claim is merged only into a published one (its address must keep leading to a
+    public page); a draft into a published one publishes the draft's statements, so merging
+    two claims of different publication needs `may_publish` (the permission to publish).
     Returns the claim that stays."""
     if keep_id == merged_id:
         raise MergeRefused("A claim cannot be merged into itself.")
-    return concurrency.write_retried(lambda: _merge(keep_id, merged_id))
+    return concurrency.write_retried(lambda: _merge(keep_id, merged_id, may_publish))
 
 
-def _merge(keep_id: int, merged_id: int) -> Claim:
+def _merge(keep_id: int, merged_id: int, may_publish: bool) -> Claim:
     concurrency.rows_lock(claim_ids=[keep_id, merged_id])
     claims = Claim.objects.in_bulk([keep_id, merged_id])
     if len(claims) < 2:
         raise MergeRefused("One of the two claims is gone: someone merged or deleted it.")
     keep, merged = claims[keep_id], claims[merged_id]
+    if merged.published and not keep.published:
+        raise MergeRefused(
+            f"Claim #{merged.pk} is published and #{keep.pk} a draft: its public address would "
+            "lead to a page nobody may see. Publish the claim that stays first, or keep the "
+            "published one."
+        )
+    if merged.published != keep.published and not may_publish:
+        raise MergeRefused(
+            f"Merging draft #{merged.pk} into published #{keep.pk} publishes its statements "
+            "and disputes: that needs the permission to publish claims."
+        )
     reason = f"merged claim #{merged.pk} into #{keep.pk}"
 
     for model in (Statement, Dispute):

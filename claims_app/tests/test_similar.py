@@ -390,7 +390,7 @@ def test_a_draft_merged_leaves_no_address_behind(merger_client, db, client):
     draft = ClaimFactory(text=PARAPHRASE, slug="a-draft-wording", published=False)
     draft.slug = "a-draft-wording-changed"
     draft.save()
-    merging.claim_merge(keep_id=keep.pk, merged_id=draft.pk)
+    merging.claim_merge(keep_id=keep.pk, merged_id=draft.pk, may_publish=True)
     assert not MergedClaim.objects.exists()
     for old in ("/claims/a-draft-wording/", "/claims/a-draft-wording-changed/"):
         assert client.get(old).status_code == 404
@@ -410,6 +410,44 @@ def test_merging_needs_the_permission_to_merge_claims(client, planted_pair):
     url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
     assert client.post(url, {"keep": keep.pk}).status_code == 403
     assert Claim.objects.filter(pk=twice.pk).exists()
+
+
+def test_a_published_claim_is_not_merged_into_a_draft(merger_client, db, client):
+    """Its public address would lead to a page nobody may see: a published URL never breaks."""
+    published = ClaimFactory(text=SEED_CLAIM, slug="the-figure")
+    draft = ClaimFactory(text=PARAPHRASE, published=False, published_at=None)
+    url = f"/admin/claims_app/claim/merge/?a={draft.pk}&b={published.pk}"
+    form = merger_client.get(url).content.decode()
+    assert re.search(rf'<input type="radio" name="keep" value="{published.pk}"[^>]* checked', form)
+    assert "A published claim is merged only into a published one" in form
+    response = merger_client.post(url, {"keep": draft.pk})
+    assert response.status_code == 200
+    assert (
+        "Publish the claim that stays first, or keep the published one" in response.content.decode()
+    )
+    assert Claim.objects.filter(pk__in=[published.pk, draft.pk]).count() == 2
+    assert client.get("/claims/the-figure/").status_code == 200
+
+
+def test_merging_a_draft_into_a_published_claim_needs_the_permission_to_publish(client, db):
+    published = ClaimFactory(text=SEED_CLAIM)
+    draft = ClaimFactory(text=PARAPHRASE, published=False, published_at=None)
+    StatementFactory(claim=draft)
+    user = _user(groups=(), name="merger-not-publisher")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_claim", "change_claim", "merge_claim"])
+    )
+    client.force_login(user)
+    url = f"/admin/claims_app/claim/merge/?a={published.pk}&b={draft.pk}"
+    response = client.post(url, {"keep": published.pk})
+    assert response.status_code == 200
+    assert "needs the permission to publish claims" in response.content.decode()
+    assert Claim.objects.get(pk=draft.pk).statements.count() == 1  # nothing published
+
+    user.user_permissions.add(Permission.objects.get(codename="publish_claim"))
+    client.force_login(User.objects.get(pk=user.pk))  # the permissions read afresh
+    assert client.post(url, {"keep": published.pk}).status_code == 302
+    assert published.statements.count() == 1 and not Claim.objects.filter(pk=draft.pk).exists()
 
 
 @pytest.mark.parametrize("query", ["a=1&b=1", "a=x&b=2", "a=999998&b=999999", ""])
