@@ -4,6 +4,7 @@ their merge."""
 
 import io
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -348,6 +349,56 @@ def test_merging_moves_statements_and_disputes_and_leaves_301s(merger_client, pl
     assert deleted.history_change_reason == f"merged claim #{twice.pk} into #{keep.pk}"
     assert deleted.history_user.username == "merger"
     assert Statement.history.filter(id=moved.pk, history_type="~", claim_id=keep.pk).exists()
+
+
+def test_a_row_both_claims_have_keeps_what_either_said(planted_pair):
+    """The same actor citing the same passage in both claims is kept once, and loses nothing:
+    the merged claim's note, date and "reported" fill the kept row's blanks (notes are both
+    kept), and the same for a dispute of the same kind, with its counterclaim."""
+    keep, twice, *_ = planted_pair
+    shared = keep.statements.get()
+    doubled = twice.statements.get(actor=shared.actor)
+    doubled.note, doubled.date, doubled.date_precision = "Said twice.", date(2018, 12, 1), "month"
+    doubled.reported = False
+    doubled.save()
+    shared.note = "In its report."
+    shared.save()
+    other = ClaimFactory(text="Ordinary North Koreans are starving.")
+    kept_dispute = DisputeFactory(claim=keep, kind="denies")
+    DisputeFactory(
+        claim=twice,
+        actor=kept_dispute.actor,
+        passage=kept_dispute.passage,
+        kind="denies",
+        note="Calls it a guess.",
+        counterclaim=other,
+    )
+    merging.claim_merge(keep_id=keep.pk, merged_id=twice.pk, may_publish=False)
+    shared.refresh_from_db()
+    assert shared.note == "In its report.\n\nSaid twice."
+    assert (shared.date_iso, shared.reported) == ("2018-12", False)
+    kept_dispute.refresh_from_db()
+    assert (kept_dispute.note, kept_dispute.counterclaim) == ("Calls it a guess.", other)
+
+
+def test_a_merge_that_would_lose_a_dispute_s_kind_is_refused_naming_it(merger_client, planted_pair):
+    keep, twice, *_ = planted_pair
+    kept_dispute = DisputeFactory(claim=keep, kind="denies", actor=ActorFactory(name="The Critic"))
+    DisputeFactory(
+        claim=twice, actor=kept_dispute.actor, passage=kept_dispute.passage, kind="qualifies"
+    )
+    shared = keep.statements.get()
+    shared.date = date(2019, 1, 1)
+    shared.save()
+    doubled = twice.statements.get(actor=shared.actor)
+    doubled.date = date(2020, 1, 1)
+    doubled.save()
+    url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
+    page = merger_client.post(url, {"keep": keep.pk}).content.decode()
+    assert "The Critic denies it in one and qualifies it in the other" in page
+    assert f"{shared.actor.name} gives the date 2019-01-01 in one and 2020-01-01" in page
+    assert Claim.objects.filter(pk=twice.pk).exists()
+    assert twice.disputes.count() == 2
 
 
 def test_a_claim_merged_into_one_merged_later_leads_to_the_last(merger_client, planted_pair):
