@@ -150,7 +150,10 @@ def _clashes(kept, dropped, keep: Claim) -> list[str]:
             f"{who} gives the date {kept.date_iso} in one and {dropped.date_iso} in the other"
         )
     if None not in (kept.reported, dropped.reported) and kept.reported != dropped.reported:
-        clashes.append(f"{who} is “reported” in one and “direct” in the other")
+        said = {True: "“reported”", False: "“direct”"}
+        clashes.append(
+            f"{who} is {said[kept.reported]} in one and {said[dropped.reported]} in the other"
+        )
     return clashes
 
 
