@@ -56,7 +56,7 @@ def _merge(keep_id: int, merged_id: int, may_publish: bool) -> Claim:
         )
     reason = f"merged claim #{merged.pk} into #{keep.pk}"
     doubled = _rows_doubled(keep, merged)
-    clashes = [clash for kept, dropped in doubled for clash in _clashes(kept, dropped, keep)]
+    clashes = [clash for kept, dropped in doubled for clash in _clashes(kept, dropped)]
     if clashes:
         raise MergeRefused(
             "Both claims have the same actor citing the same passage, differently: "
@@ -64,7 +64,7 @@ def _merge(keep_id: int, merged_id: int, may_publish: bool) -> Claim:
             + ". Make them agree (or delete one) on either claim, and merge again."
         )
     for kept, dropped in doubled:
-        _fold(kept, dropped, keep)
+        _fold(kept, dropped)
         kept._change_reason = dropped._change_reason = reason
         kept.save()
         dropped.delete()
@@ -128,21 +128,20 @@ def _rows_doubled(keep: Claim, merged: Claim) -> list[tuple]:
     return pairs
 
 
-def _counterclaim_after(dispute: Dispute, keep: Claim) -> int | None:
-    # Naming either claim, it would name the disputed claim itself once merged: none.
-    return (
-        None if dispute.counterclaim_id in (keep.pk, dispute.claim_id) else dispute.counterclaim_id
-    )
+def _counterclaim_after(dispute: Dispute, pair: set[int]) -> int | None:
+    # Naming either of the two claims, it would name the disputed claim itself once merged.
+    return None if dispute.counterclaim_id in pair else dispute.counterclaim_id
 
 
-def _clashes(kept, dropped, keep: Claim) -> list[str]:
+def _clashes(kept, dropped) -> list[str]:
     """What the two rows say differently and cannot both keep, in words naming them."""
     who = dropped.actor.name
     clashes = []
     if isinstance(kept, Dispute):
         if kept.kind != dropped.kind:
             clashes.append(f"{who} {kept.kind} it in one and {dropped.kind} it in the other")
-        mine, theirs = _counterclaim_after(kept, keep), _counterclaim_after(dropped, keep)
+        pair = {kept.claim_id, dropped.claim_id}
+        mine, theirs = _counterclaim_after(kept, pair), _counterclaim_after(dropped, pair)
         if mine and theirs and mine != theirs:
             clashes.append(f"{who} rests on counterclaim #{mine} in one and #{theirs} in the other")
     if kept.date and dropped.date and kept.date_iso != dropped.date_iso:
@@ -157,7 +156,7 @@ def _clashes(kept, dropped, keep: Claim) -> list[str]:
     return clashes
 
 
-def _fold(kept, dropped, keep: Claim) -> None:
+def _fold(kept, dropped) -> None:
     """The kept row takes what only the dropped one says: its note (both kept if they differ),
     date, "reported" and (a dispute's) counterclaim."""
     if dropped.note and dropped.note not in kept.note:
@@ -167,4 +166,5 @@ def _fold(kept, dropped, keep: Claim) -> None:
     if kept.reported is None:
         kept.reported = dropped.reported
     if isinstance(kept, Dispute):
-        kept.counterclaim_id = _counterclaim_after(kept, keep) or _counterclaim_after(dropped, keep)
+        pair = {kept.claim_id, dropped.claim_id}
+        kept.counterclaim_id = _counterclaim_after(kept, pair) or _counterclaim_after(dropped, pair)

@@ -364,7 +364,8 @@ def test_a_row_both_claims_have_keeps_what_either_said(planted_pair):
     shared.note = "In its report."
     shared.save()
     other = ClaimFactory(text="Ordinary North Koreans are starving.")
-    kept_dispute = DisputeFactory(claim=keep, kind="denies")
+    # Resting on the claim merged, it would rest on itself: the other's counterclaim counts.
+    kept_dispute = DisputeFactory(claim=keep, kind="denies", counterclaim=twice)
     DisputeFactory(
         claim=twice,
         actor=kept_dispute.actor,
