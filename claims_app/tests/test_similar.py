@@ -266,6 +266,29 @@ def test_attaching_to_a_claim_gone_meanwhile_is_an_error_and_saves_nothing(edito
     assert PARAPHRASE in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"disputes-0-counterclaim": "existing"}, "A claim cannot be its own counterclaim."),
+        ({"disputes-0-kind": "retracts"}, "Only one of the claim&#x27;s own claimants can retract"),
+    ],
+)
+def test_rows_added_to_an_existing_claim_are_checked_against_it(editor_client, fields, error):
+    """A dispute resting on the very claim it is added to, or retracting it by an actor who
+    never stated it: a form error, the curator's input kept, nothing saved."""
+    existing = ClaimFactory(text=SEED_CLAIM)
+    source, committee, critic = SourceFactory(), ActorFactory(), ActorFactory()
+    fields = {name: existing.pk if value == "existing" else value for name, value in fields.items()}
+    data = _add_form(source, committee, critic, attach_to=existing.pk, **fields)
+    response = editor_client.post("/admin/claims_app/claim/add/", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    assert PARAPHRASE in page and "Asks how it was counted." in page
+    assert Claim.objects.get() == existing
+    assert not Statement.objects.exists() and not Dispute.objects.exists()
+
+
 def test_without_a_choice_the_add_form_makes_a_new_claim(editor_client):
     ClaimFactory(text=SEED_CLAIM)
     source, committee, critic = SourceFactory(), ActorFactory(), ActorFactory()
