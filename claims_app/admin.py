@@ -827,6 +827,10 @@ class CitationFormSet(forms.BaseInlineFormSet):
             self._derived = selectors.reported_derived(self.get_queryset())
         return {**kwargs, "derived": self._derived}
 
+    def clean(self):
+        super().clean()
+        admin_duplicates.attach_rows_clean(self)  # rows added to an existing claim
+
 
 class StatementInline(admin.StackedInline):
     model = Statement

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -113,16 +113,20 @@ def claim_merge_view(model_admin, request):
         keep = form.cleaned_data["keep"]
         merged = ids[1] if keep == ids[0] else ids[0]
         try:
-            kept = merging.claim_merge(keep_id=keep, merged_id=merged)
+            kept = merging.claim_merge(
+                keep_id=keep,
+                merged_id=merged,
+                may_publish=request.user.has_perm("claims_app.publish_claim"),
+            )
         except merging.MergeRefused as refused:
-            messages.error(request, str(refused))
-            return HttpResponseRedirect(reverse("admin:claims_app_claim_duplicates"))
-        messages.success(
-            request,
-            f"Claim #{merged} is merged into “{kept}”: its statements and disputes are here "
-            "now, and its address leads here.",
-        )
-        return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[kept.pk]))
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                f"Claim #{merged} is merged into “{kept}”: its statements and disputes are "
+                "here now, and its address leads here.",
+            )
+            return HttpResponseRedirect(reverse("admin:claims_app_claim_change", args=[kept.pk]))
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": Claim._meta,
@@ -161,6 +165,9 @@ class ClaimForm(forms.ModelForm):
         pk = cleaned.get("attach_to")
         if pk is not None and self.instance.pk is None:
             self.attach_claim = Claim.objects.filter(pk=pk).first()
+            # The inlines' rows are checked against it (attach_rows_clean): the admin validates
+            # this form before them, and they share its instance.
+            self.instance.attach_claim = self.attach_claim
             if self.attach_claim is None:
                 # Not the hidden field's error: the curator would not see it.
                 self.add_error(
@@ -183,6 +190,30 @@ def attach_become(obj: Claim, claim: Claim) -> None:
             setattr(obj, name, value)
         obj._change_reason = "figure added from a claim form that was added to this claim"
         obj.save()
+
+
+def attach_rows_clean(formset) -> None:
+    """On the add form, each statement or dispute to be added to an existing claim (the claim
+    form's `attach_to`) is checked as a row of that claim, before anything is saved: a dispute
+    resting on the very claim, or retracting it by an actor who never stated it, is a form
+    error. (One the claim already has, which attach_rows leaves out, is not checked.)"""
+    claim = getattr(formset.instance, "attach_claim", None)
+    if claim is None:
+        return
+    held = set(formset.model.objects.filter(claim=claim).values_list("actor_id", "passage_id"))
+    for form in formset.forms:
+        if not form.has_changed() or formset._should_delete_form(form) or form.errors:
+            continue
+        row = form.instance
+        if (row.actor_id, row.passage_id) in held:
+            continue
+        new_claim, row.claim = row.claim, claim
+        try:
+            row.clean()
+        except ValidationError as error:
+            form.add_error(None, error)
+        finally:
+            row.claim = new_claim
 
 
 def attach_rows(formset, claim: Claim) -> int:

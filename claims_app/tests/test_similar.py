@@ -4,12 +4,13 @@ their merge."""
 
 import io
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 
-from claims_app import similar
+from claims_app import merging, similar
 from claims_app.models import Claim, Dispute, MergedClaim, Statement
 
 from .browser import log_in
@@ -265,6 +266,29 @@ def test_attaching_to_a_claim_gone_meanwhile_is_an_error_and_saves_nothing(edito
     assert PARAPHRASE in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"disputes-0-counterclaim": "existing"}, "A claim cannot be its own counterclaim."),
+        ({"disputes-0-kind": "retracts"}, "Only one of the claim&#x27;s own claimants can retract"),
+    ],
+)
+def test_rows_added_to_an_existing_claim_are_checked_against_it(editor_client, fields, error):
+    """A dispute resting on the very claim it is added to, or retracting it by an actor who
+    never stated it: a form error, the curator's input kept, nothing saved."""
+    existing = ClaimFactory(text=SEED_CLAIM)
+    source, committee, critic = SourceFactory(), ActorFactory(), ActorFactory()
+    fields = {name: existing.pk if value == "existing" else value for name, value in fields.items()}
+    data = _add_form(source, committee, critic, attach_to=existing.pk, **fields)
+    response = editor_client.post("/admin/claims_app/claim/add/", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    assert PARAPHRASE in page and "Asks how it was counted." in page
+    assert Claim.objects.get() == existing
+    assert not Statement.objects.exists() and not Dispute.objects.exists()
+
+
 def test_without_a_choice_the_add_form_makes_a_new_claim(editor_client):
     ClaimFactory(text=SEED_CLAIM)
     source, committee, critic = SourceFactory(), ActorFactory(), ActorFactory()
@@ -350,6 +374,57 @@ def test_merging_moves_statements_and_disputes_and_leaves_301s(merger_client, pl
     assert Statement.history.filter(id=moved.pk, history_type="~", claim_id=keep.pk).exists()
 
 
+def test_a_row_both_claims_have_keeps_what_either_said(planted_pair):
+    """The same actor citing the same passage in both claims is kept once, and loses nothing:
+    the merged claim's note, date and "reported" fill the kept row's blanks (notes are both
+    kept), and the same for a dispute of the same kind, with its counterclaim."""
+    keep, twice, *_ = planted_pair
+    shared = keep.statements.get()
+    doubled = twice.statements.get(actor=shared.actor)
+    doubled.note, doubled.date, doubled.date_precision = "Said twice.", date(2018, 12, 1), "month"
+    doubled.reported = False
+    doubled.save()
+    shared.note = "In its report."
+    shared.save()
+    other = ClaimFactory(text="Ordinary North Koreans are starving.")
+    # Resting on the claim merged, it would rest on itself: the other's counterclaim counts.
+    kept_dispute = DisputeFactory(claim=keep, kind="denies", counterclaim=twice)
+    DisputeFactory(
+        claim=twice,
+        actor=kept_dispute.actor,
+        passage=kept_dispute.passage,
+        kind="denies",
+        note="Calls it a guess.",
+        counterclaim=other,
+    )
+    merging.claim_merge(keep_id=keep.pk, merged_id=twice.pk, may_publish=False)
+    shared.refresh_from_db()
+    assert shared.note == "In its report.\n\nSaid twice."
+    assert (shared.date_iso, shared.reported) == ("2018-12", False)
+    kept_dispute.refresh_from_db()
+    assert (kept_dispute.note, kept_dispute.counterclaim) == ("Calls it a guess.", other)
+
+
+def test_a_merge_that_would_lose_a_dispute_s_kind_is_refused_naming_it(merger_client, planted_pair):
+    keep, twice, *_ = planted_pair
+    kept_dispute = DisputeFactory(claim=keep, kind="denies", actor=ActorFactory(name="The Critic"))
+    DisputeFactory(
+        claim=twice, actor=kept_dispute.actor, passage=kept_dispute.passage, kind="qualifies"
+    )
+    shared = keep.statements.get()
+    shared.date = date(2019, 1, 1)
+    shared.save()
+    doubled = twice.statements.get(actor=shared.actor)
+    doubled.date = date(2020, 1, 1)
+    doubled.save()
+    url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
+    page = merger_client.post(url, {"keep": keep.pk}).content.decode()
+    assert "The Critic denies it in one and qualifies it in the other" in page
+    assert f"{shared.actor.name} gives the date 2019-01-01 in one and 2020-01-01" in page
+    assert Claim.objects.filter(pk=twice.pk).exists()
+    assert twice.disputes.count() == 2
+
+
 def test_a_claim_merged_into_one_merged_later_leads_to_the_last(merger_client, planted_pair):
     keep, twice, *_ = planted_pair
     last = ClaimFactory(text="North Korea holds more than 130,000 political prisoners, it says.")
@@ -383,6 +458,20 @@ def test_a_new_claim_does_not_take_a_merged_claims_address(merger_client, plante
     assert merger_client.get("/claims/the-figure-again/")["Location"] == "/claims/the-figure/"
 
 
+def test_a_draft_merged_leaves_no_address_behind(merger_client, db, client):
+    """A slug only a draft ever had was never public: it reveals the draft's wording, and is
+    not reserved."""
+    keep = ClaimFactory(text=SEED_CLAIM, slug="the-figure")
+    draft = ClaimFactory(text=PARAPHRASE, slug="a-draft-wording", published=False)
+    draft.slug = "a-draft-wording-changed"
+    draft.save()
+    merging.claim_merge(keep_id=keep.pk, merged_id=draft.pk, may_publish=True)
+    assert not MergedClaim.objects.exists()
+    for old in ("/claims/a-draft-wording/", "/claims/a-draft-wording-changed/"):
+        assert client.get(old).status_code == 404
+    assert ClaimFactory(text="Another", slug="a-draft-wording").slug == "a-draft-wording"
+
+
 def test_merging_needs_the_permission_to_merge_claims(client, planted_pair):
     keep, twice, *_ = planted_pair
     user = _user(groups=(), name="changer")  # may change claims, not merge them
@@ -390,10 +479,50 @@ def test_merging_needs_the_permission_to_merge_claims(client, planted_pair):
         *Permission.objects.filter(codename__in=["view_claim", "change_claim"])
     )
     client.force_login(user)
-    assert "Merge…" not in client.get("/admin/claims_app/claim/duplicates/").content.decode()
+    page = client.get("/admin/claims_app/claim/duplicates/").content.decode()
+    assert "Merge…" not in page
+    assert "Merging needs the permissions to change claims and to merge them" in page
     url = f"/admin/claims_app/claim/merge/?a={keep.pk}&b={twice.pk}"
     assert client.post(url, {"keep": keep.pk}).status_code == 403
     assert Claim.objects.filter(pk=twice.pk).exists()
+
+
+def test_a_published_claim_is_not_merged_into_a_draft(merger_client, db, client):
+    """Its public address would lead to a page nobody may see: a published URL never breaks."""
+    published = ClaimFactory(text=SEED_CLAIM, slug="the-figure")
+    draft = ClaimFactory(text=PARAPHRASE, published=False, published_at=None)
+    url = f"/admin/claims_app/claim/merge/?a={draft.pk}&b={published.pk}"
+    form = merger_client.get(url).content.decode()
+    assert re.search(rf'<input type="radio" name="keep" value="{published.pk}"[^>]* checked', form)
+    assert "A published claim is merged only into a published one" in form
+    response = merger_client.post(url, {"keep": draft.pk})
+    assert response.status_code == 200
+    assert (
+        "Publish the claim that stays first, or keep the published one" in response.content.decode()
+    )
+    assert Claim.objects.filter(pk__in=[published.pk, draft.pk]).count() == 2
+    assert client.get("/claims/the-figure/").status_code == 200
+
+
+def test_merging_a_draft_into_a_published_claim_needs_the_permission_to_publish(client, db):
+    published = ClaimFactory(text=SEED_CLAIM)
+    draft = ClaimFactory(text=PARAPHRASE, published=False, published_at=None)
+    StatementFactory(claim=draft)
+    user = _user(groups=(), name="merger-not-publisher")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_claim", "change_claim", "merge_claim"])
+    )
+    client.force_login(user)
+    url = f"/admin/claims_app/claim/merge/?a={published.pk}&b={draft.pk}"
+    response = client.post(url, {"keep": published.pk})
+    assert response.status_code == 200
+    assert "needs the permission to publish claims" in response.content.decode()
+    assert Claim.objects.get(pk=draft.pk).statements.count() == 1  # nothing published
+
+    user.user_permissions.add(Permission.objects.get(codename="publish_claim"))
+    client.force_login(User.objects.get(pk=user.pk))  # the permissions read afresh
+    assert client.post(url, {"keep": published.pk}).status_code == 302
+    assert published.statements.count() == 1 and not Claim.objects.filter(pk=draft.pk).exists()
 
 
 @pytest.mark.parametrize("query", ["a=1&b=1", "a=x&b=2", "a=999998&b=999999", ""])
