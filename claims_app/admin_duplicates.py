@@ -47,17 +47,22 @@ def claim_similar_view(model_admin, request):
     return JsonResponse({"claims": [_claim_json(claim) for claim in claims]})
 
 
-def _claim_json(claim: Claim) -> dict:
+def claim_json(claim: Claim) -> dict:
+    """A claim as the curation screens' scripts get it: what it says, its status, whether it is
+    public, and its two addresses (its public one only once published)."""
     return {
         "id": claim.pk,
         "text": claim.text,
-        "title": claim.title,
         "status": claim.status,
         "published": claim.published,
-        "claimants": claim.claimant_names,
         "change_url": reverse("admin:claims_app_claim_change", args=[claim.pk]),
         "public_url": claim.get_absolute_url() if claim.published else None,
     }
+
+
+def _claim_json(claim: Claim) -> dict:
+    """A closest claim: with its title and claimants, to recognise it by."""
+    return {**claim_json(claim), "title": claim.title, "claimants": claim.claimant_names}
 
 
 def claim_duplicates_view(model_admin, request):

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from . import concurrency, dates
+from .admin_duplicates import claim_json
 from .models import Actor, Claim, Dispute, Passage, Source, Statement
 
 # Seeing the page and saving a statement or dispute in it: what an Editor may do.
@@ -84,17 +85,6 @@ def _source(object_id: str) -> Source:
 # Reads
 
 
-def _claim_data(claim: Claim) -> dict:
-    return {
-        "id": claim.pk,
-        "text": claim.text,
-        "status": claim.status,
-        "published": claim.published,
-        "change_url": reverse("admin:claims_app_claim_change", args=[claim.pk]),
-        "public_url": claim.get_absolute_url() if claim.published else None,
-    }
-
-
 def annotate_data(source: Source) -> dict:
     """What the page draws: the text as stored, each passage (its offsets and who says what in
     it) and the claims they cite. Four queries, however many passages."""
@@ -110,7 +100,7 @@ def annotate_data(source: Source) -> dict:
             [*passage.statements.all(), *passage.disputes.all()], key=lambda row: row.created_at
         )
         for row in cited:
-            claims.setdefault(row.claim_id, _claim_data(row.claim))
+            claims.setdefault(row.claim_id, claim_json(row.claim))
         rows.append(
             {
                 "id": passage.pk,
@@ -379,7 +369,7 @@ def _annotation_save(request, source_id: int, data: dict) -> dict:
         + (f"; new {', '.join(made)}" if made else "")
         + ("; the claim is published." if data["publish"] else "."),
         "passage": passage.pk,
-        "claim": _claim_data(claim),
+        "claim": claim_json(claim),
         "data": annotate_data(source),
     }
 
@@ -435,7 +425,7 @@ def source_annotate_publish(request, model_admin, object_id: str):
     return JsonResponse(
         {
             "saved": f"Published: “{claim}”.",
-            "claim": _claim_data(claim),
+            "claim": claim_json(claim),
             "data": annotate_data(Source.objects.get(pk=source_id)),
         }
     )
