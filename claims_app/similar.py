@@ -29,6 +29,9 @@ from .models import Claim, Statement
 # Candidates the index gives for the score to rank: paraphrases rank within the first few
 # dozen by either index (the seed's paraphrase is second by bm25, first by trigram distance).
 CANDIDATES = 40
+# The characters of a claim's text its PostgreSQL trigram index holds (migration 0016): a long
+# text's trigrams would not fit an index row. Candidates are found by these; the score reads all.
+INDEXED = 500
 # Longest text looked up: a claim is a sentence or two (a pasted article is not a claim).
 TEXT_MAX = 2_000
 # The score from which two claims are listed as likely duplicates. The paraphrase of
@@ -80,9 +83,8 @@ def _candidates_postgres(text: str, exclude: int | None):
     claims = Claim.objects.all()
     if exclude is not None:
         claims = claims.exclude(pk=exclude)
-    return claims.alias(distance=RawSQL("claims_app_claim.text <-> %s", [text])).order_by(
-        "distance"
-    )[:CANDIDATES]
+    distance = RawSQL(f"left(claims_app_claim.text, {INDEXED}) <-> %s", [text])  # as indexed
+    return claims.alias(distance=distance).order_by("distance")[:CANDIDATES]
 
 
 def _candidates_sqlite(text: str, exclude: int | None):

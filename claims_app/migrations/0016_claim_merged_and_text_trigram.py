@@ -8,13 +8,16 @@ from django.db import migrations, models
 
 
 # A trigram index of the claims' text, PostgreSQL only, for the claims closest to one being
-# typed (similar.py): `ORDER BY text <-> 'typed words' LIMIT 40` read in order from a GiST
-# index, not every claim's text compared. SQLite finds its candidates in the FTS5 index (0009).
+# typed (similar.py): `ORDER BY left(text, 500) <-> 'typed words' LIMIT 40` read in order from a
+# GiST index, not every claim's text compared. Its first 500 characters (similar.INDEXED): a
+# whole long text's trigrams overflow an index row (8,191 bytes), and a claim is a sentence or
+# two. SQLite finds its candidates in the FTS5 index (0009).
 def postgres_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(
-            "CREATE INDEX claim_text_trgm ON claims_app_claim USING gist (text gist_trgm_ops)"
+            "CREATE INDEX claim_text_trgm ON claims_app_claim "
+            "USING gist ((left(text, 500)) gist_trgm_ops)"
         )
 
 
