@@ -17,6 +17,17 @@ def client():
 
 
 @pytest.fixture
+def editor_client(client, db):
+    """A test client logged in as a curator of the Editors group."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
 def disputed_claim(db):
     """A published claim with one statement and one dispute, in one source."""
     claim = ClaimFactory(text="More than 130,000 people are held in camps.")

@@ -1,21 +1,13 @@
 """Curation through the admin, as an editor does it: by the test client, logged in."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 
 from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
 
 from .factories import ActorFactory, ClaimFactory, PassageFactory, SourceFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor_client(client):
-    user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(user)
-    return client
 
 
 def _inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:

@@ -6,7 +6,7 @@ refused it, and saved words shown with their line breaks."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from claims_app.models import Passage, Source, Statement
@@ -14,6 +14,7 @@ from claims_app.models import Passage, Source, Statement
 from . import browser
 from .actions import Hands
 from .factories import ActorFactory, PassageFactory, SourceFactory
+from .test_admin import _inline_management
 from .test_journeys import choose
 
 pytestmark = pytest.mark.django_db
@@ -23,23 +24,6 @@ TEXT = (
     "The committee put the figure at 1,200.\n"
     "The panel's chair said the figure was low; critics said the figure was high."
 )
-
-
-@pytest.fixture
-def editor_client(client):
-    user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(user)
-    return client
-
-
-def _management(prefix: str, total: int = 0, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
 
 
 def _new_source(text: str, passages: list[tuple[str, int | str]]) -> dict:
@@ -54,8 +38,8 @@ def _new_source(text: str, passages: list[tuple[str, int | str]]) -> dict:
         "url": "",
         "archive_url": "",
         "text": text.replace("\n", "\r\n"),  # as a browser sends a textarea
-        **_management("authorships"),
-        **_management("passages", total=len(passages)),
+        **_inline_management("authorships"),
+        **_inline_management("passages", total=len(passages)),
     }
     for n, (quote, start) in enumerate(passages):
         data |= {f"passages-{n}-quote": quote.replace("\n", "\r\n"), f"passages-{n}-start": start}
@@ -157,12 +141,12 @@ def test_a_statement_quote_found_three_times_offers_each_place_to_choose(editor_
         "title": "",
         "slug": "",
         "quantity_qualifier": "",
-        **_management("statements", total=1),
+        **_inline_management("statements", total=1),
         "statements-0-actor": ActorFactory().pk,
         "statements-0-source": source.pk,
         "statements-0-quote": "the figure",
         "statements-0-date_precision": "day",
-        **_management("disputes"),
+        **_inline_management("disputes"),
     }
     response = editor_client.post("/admin/claims_app/claim/add/", claim_form)
     page = response.content.decode()
@@ -226,7 +210,7 @@ def test_saving_a_source_with_a_saved_passage_keeps_the_passage(editor_client):
         "slug": source.slug,
         "_seen_version": _seen(editor_client, source),
     }
-    data |= _management("passages", total=1, initial=1)
+    data |= _inline_management("passages", total=1, initial=1)
     data |= {"passages-0-id": passage.pk, "passages-0-source": source.pk}
     response = editor_client.post(f"/admin/claims_app/source/{source.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()
