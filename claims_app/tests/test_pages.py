@@ -280,9 +280,18 @@ def test_a_draft_claim_is_invisible_on_every_public_page(client, disputed_claim)
             words="the committee said it stands by the figure",
         ),
     )
+    # And the published claim's own passage; and it meets the published claim in a dispute,
+    # either way round.
+    public_passage = disputed_claim.statements.get().passage
+    StatementFactory(claim=draft, actor=draft_actor, passage=public_passage)
+    DisputeFactory(claim=draft, actor=draft_actor, counterclaim=disputed_claim)
+    DisputeFactory(claim=disputed_claim, passage=public_passage, counterclaim=draft)
 
     public_urls = [
         "/",
+        f"/passages/{public_passage.pk}/",
+        f"/passages/{public_passage.pk}.json",
+        f"/claims/{disputed_claim.slug}.json",
         "/claims/",
         "/claims/?q=secret",
         "/claims/?status=undisputed",
