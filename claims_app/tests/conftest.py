@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.core.cache import cache
 from django.db import connections
@@ -85,6 +87,31 @@ def derived_columns_stay_true(request):
     assert not stale, "stale search index:\n" + "\n".join(stale[:20])
 
 
+def _one_request_at_a_time(live_server) -> None:
+    """On SQLite the test database is in memory, and every thread of the live server uses the
+    test's one connection to it. A page that sends two requests at once (the annotation view
+    asks for the closest claims while a save is on its way) then ran two statements on that
+    connection at once, and the whole process could hang for good: so there, the server
+    answers one request at a time. (Each thread has its own connection on PostgreSQL, and a
+    served site's threads have their own on SQLite too.)"""
+    server = live_server.thread.httpd
+    if not live_server.thread.connections_override or getattr(server, "serialized", False):
+        return
+    app, lock = server.get_app(), threading.Lock()
+
+    def serialized(environ, start_response):
+        with lock:
+            response = app(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+    server.set_app(serialized)
+    server.serialized = True
+
+
 @pytest.fixture
 def open_browser(transactional_db, live_server, monkeypatch):
     """`open_browser(**context options)` → a new page of Debian's Chromium, driven by
@@ -96,6 +123,8 @@ def open_browser(transactional_db, live_server, monkeypatch):
     lifted while, and only while, the browser runs: Playwright starts and stops with each test."""
     path = browser.chromium_path()
     from playwright.sync_api import sync_playwright
+
+    _one_request_at_a_time(live_server)
 
     contexts, problems = [], []
 
