@@ -170,17 +170,50 @@ def claims_public() -> QuerySet[Claim]:
     return Claim.objects.public()
 
 
-def claims_for_list(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    """What a list row shows (and its twin, its CSV, the map of claims): topics, and who made
-    and who disputed each claim, how, and in which passage. Only those columns: a page reads a
-    hundred-odd such rows, and their other columns (dates above all) cost more to make into
-    objects than the queries take."""
-    cited = ("claim", "passage", "actor", "actor__slug", "actor__name")
-    return queryset.prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.only("slug", "name")),
-        Prefetch("statements", queryset=Statement.objects.select_related("actor").only(*cited)),
-        Prefetch("disputes", queryset=Dispute.objects.select_related("actor").only(*cited, "kind")),
+def claims_rows(claims) -> list[Claim]:
+    """`claims` (a sliced QuerySet, or claims read already) with what a list row shows (and
+    its twin, its CSV, the map of claims): topics, and who made and who disputed each claim,
+    how, and in which passage; `claim.topics.all()`, `.statements.all()` and `.disputes.all()`
+    then read no more. Four queries by plain SQL (see _raw), whatever the number of claims; the
+    statements and disputes with only the columns a row shows, and their actors with only a
+    slug and a name."""
+    claims = list(claims)
+    if not claims:
+        return claims
+    ids = [claim.pk for claim in claims]
+    marks = ", ".join(["%s"] * len(ids))
+    through = Claim.topics.through._meta.db_table
+    topics = _raw(
+        Topic,
+        f"t.id = ct.topic_id AND ct.claim_id IN ({marks})",
+        ids,
+        fields=("slug", "name"),
+        tables=f", {through} ct",
+        extra="ct.claim_id AS listed_for",
+        order="t.name, t.id",
     )
+    cited = ("claim", "actor", "passage")
+    statements = _raw(Statement, f"t.claim_id IN ({marks})", ids, fields=cited, order=_IN_ORDER)
+    disputes = _raw(
+        Dispute, f"t.claim_id IN ({marks})", ids, fields=(*cited, "kind"), order=_IN_ORDER
+    )
+    actors = _raw_by_id(
+        Actor, [row.actor_id for row in (*statements, *disputes)], fields=("slug", "name")
+    )
+    by_claim = {claim.pk: ([], [], []) for claim in claims}
+    for topic in topics:
+        by_claim[topic.listed_for][0].append(topic)
+    for index, rows in ((1, statements), (2, disputes)):
+        for row in rows:
+            row.actor = actors[row.actor_id]
+            by_claim[row.claim_id][index].append(row)
+    for claim in claims:
+        listed = by_claim[claim.pk]
+        for row in (*listed[1], *listed[2]):
+            row.claim = claim
+        for name, rows in zip(("topics", "statements", "disputes"), listed, strict=True):
+            _prefetched(claim, name, rows)
+    return claims
 
 
 def claim_ids_citing(*, actor: Actor | None = None, source: Source | None = None) -> QuerySet:
@@ -208,12 +241,14 @@ def claims_page_fetch(
     start = (page.number - 1) * page.paginator.per_page
     if ranked_ids is not None:
         ids = ranked_ids[start : start + page.paginator.per_page]
-        found = {claim.pk: claim for claim in claims_for_list(claims_public().filter(pk__in=ids))}
+        found = {claim.pk: claim for claim in claims_rows(claims_public().filter(pk__in=ids))}
         page.object_list = [found[pk] for pk in ids if pk in found]
         return True
     if page.paginator.count is None or page.paginator.count > settings.RANK_MAX_MATCHES:
         return False
-    page.object_list = list(search.claims_ranked(rows, q)[start : start + page.paginator.per_page])
+    page.object_list = claims_rows(
+        search.claims_ranked(rows, q)[start : start + page.paginator.per_page]
+    )
     return True
 
 
@@ -249,14 +284,13 @@ def claim_get(*, slug: str) -> Claim:
         "topics",
         _raw(Topic, f"t.id IN (SELECT topic_id FROM {topics} WHERE claim_id = %s)", [claim.pk]),
     )
-    statements = _raw(Statement, "t.claim_id = %s", [claim.pk], order="t.date, t.id")
+    statements = _raw(Statement, "t.claim_id = %s", [claim.pk], order=_IN_ORDER)
     # Its disputes and those it counters (by a published claim: Dispute.objects.public()).
     disputes = _raw(
         Dispute,
-        f"(t.claim_id = %s OR t.counterclaim_id = %s) AND t.claim_id IN "
-        f"(SELECT id FROM {Claim._meta.db_table} WHERE published = %s)",
+        f"(t.claim_id = %s OR t.counterclaim_id = %s) AND {_OF_A_PUBLISHED_CLAIM}",
         [claim.pk, claim.pk, True],
-        order="t.date, t.id",
+        order=_IN_ORDER,
     )
     claims = _raw_by_id(
         Claim,
@@ -280,27 +314,54 @@ def claim_get(*, slug: str) -> Claim:
     return claim
 
 
-def _raw(model, where: str, params: list, *, order: str = "") -> list:
-    """The rows of `model` (as `t`) that `where` selects, by SQL written here. A detail page's
-    related rows are read so: their queries are simple, and Django spends about a millisecond
-    building each of them (more with joined models) where SQLite takes a tenth of that to run
-    it, which made a claim page slower than Datasette's row page. Callers keep `public()`'s
-    rules, which they name."""
+# Statements and disputes in their models' order (Meta.ordering: date, then id).
+_IN_ORDER = "t.date, t.id"
+
+# A statement's or dispute's claim is published (`public()`), asked of each row: `claim_id IN
+# (the published claims)` had SQLite list 100,000 claims first (25 ms a passage page).
+_OF_A_PUBLISHED_CLAIM = (
+    f"EXISTS (SELECT 1 FROM {Claim._meta.db_table} c WHERE c.id = t.claim_id AND c.published = %s)"
+)
+
+
+def _raw(
+    model,
+    where: str,
+    params: list,
+    *,
+    order: str = "",
+    fields: tuple[str, ...] = (),
+    tables: str = "",
+    extra: str = "",
+) -> list:
+    """The rows of `model` (as `t`, with other `tables` joined) that `where` selects, by SQL
+    written here: all their columns, or only the id and `fields` (the others deferred), and
+    any `extra` columns as attributes. A page's related rows are read so: their queries are
+    simple, and Django spends about a millisecond building each of them (more with joined
+    models) where SQLite takes a tenth of that to run it, which made a claim page slower than
+    Datasette's row page. Callers keep `public()`'s rules, which they name."""
     table, qn = model._meta.db_table, connection.ops.quote_name
-    columns = ", ".join(f"t.{qn(f.column)}" for f in model._meta.concrete_fields)
-    sql = f"SELECT {columns} FROM {qn(table)} t WHERE {where}"
+    wanted = {"id", *fields}
+    columns = [
+        f"t.{qn(f.column)}"
+        for f in model._meta.concrete_fields
+        if not fields or f.name in wanted or f.attname in wanted
+    ]
+    sql = f"SELECT {', '.join([*columns, *([extra] if extra else [])])} FROM {qn(table)} t"
+    sql = f"{sql}{tables} WHERE {where}"
     return list(model.objects.raw(f"{sql} ORDER BY {order}" if order else sql, params))
 
 
-def _raw_by_id(model, ids, **where) -> dict:
-    """`model`'s rows of these ids (and these column values), by id."""
+def _raw_by_id(model, ids, *, fields: tuple[str, ...] = (), **where) -> dict:
+    """`model`'s rows of these ids (and these column values), by id (only `fields`, if
+    given)."""
     ids = sorted({pk for pk in ids if pk is not None})
     if not ids:
         return {}
     condition = " AND ".join(
         [f"t.id IN ({', '.join(['%s'] * len(ids))})", *(f"t.{name} = %s" for name in where)]
     )
-    return {row.pk: row for row in _raw(model, condition, [*ids, *where.values()])}
+    return {row.pk: row for row in _raw(model, condition, [*ids, *where.values()], fields=fields)}
 
 
 def _cited_fill(items, *, passages: dict | None = None) -> dict[int, list[Actor]]:
@@ -412,9 +473,13 @@ def passage_get(*, pk: int) -> Passage:
         raise Http404("No passage has this address.")
     # Those of published claims (Statement.objects.public()); their passage is this one: not
     # read again, with its source's text, for each.
-    published = f"t.claim_id IN (SELECT id FROM {Claim._meta.db_table} WHERE published = %s)"
     statements, disputes = (
-        _raw(model, f"t.passage_id = %s AND {published}", [pk, True], order="t.date, t.id")
+        _raw(
+            model,
+            f"t.passage_id = %s AND {_OF_A_PUBLISHED_CLAIM}",
+            [pk, True],
+            order=_IN_ORDER,
+        )
         for model in (Statement, Dispute)
     )
     claims = _raw_by_id(
@@ -475,10 +540,8 @@ def topic_get(*, slug: str) -> Topic:
     topic = Topic.objects.public().filter(slug=slug).first()
     if topic is None:
         raise Http404("No topic has this address.")
-    # Not yet evaluated: the page shows one page of them.
-    topic.claims_public = claims_for_list(
-        claims_public().filter(topics=topic).order_by("-published_at", "-pk")
-    )
+    # Not yet evaluated: the page shows one page of them (each read with claims_rows).
+    topic.claims_public = claims_public().filter(topics=topic).order_by("-published_at", "-pk")
     return topic
 
 
@@ -576,7 +639,7 @@ def home_summary() -> dict:
 def claims_newest(*, limit: int, topic: Topic | None = None) -> list[Claim]:
     """The claims published last (of a topic), with who made and who disputed each."""
     claims = claims_public() if topic is None else claims_public().filter(topics=topic)
-    return list(claims_for_list(claims.order_by("-published_at", "-pk"))[:limit])
+    return claims_rows(claims.order_by("-published_at", "-pk")[:limit])
 
 
 def disputes_newest(*, limit: int) -> list[Dispute]:

@@ -263,15 +263,18 @@ def claim_list(request, fmt="html"):
     count = more_than = ranked_ids = None
     if fmt != "csv":
         context["facets"], count, more_than, ranked_ids = _facets(filterset, ranked=ranked)
-    rows = selectors.claims_for_list(filterset.qs)
+    rows = filterset.qs
 
     def evaluate(page):
-        if ranked and not selectors.claims_page_fetch(
-            page=page, rows=rows, q=data["q"], ranked_ids=ranked_ids
+        if not (
+            ranked
+            and selectors.claims_page_fetch(
+                page=page, rows=rows, q=data["q"], ranked_ids=ranked_ids
+            )
         ):
-            context["unranked"] = True
+            context["unranked"] = ranked
+            page.object_list = selectors.claims_rows(page.object_list)
         if data.get("q") and fmt == "html":
-            page.object_list = list(page.object_list)
             search.headlines(page.object_list, data["q"])
 
     return _list(
@@ -524,6 +527,7 @@ def topic_detail(request, slug, fmt="html"):
         topic.page = _page(  # the stored count of its published claims: no COUNT query
             request, topic.claims_public, settings.CLAIMS_PAGE_SIZE, count=topic.claim_count
         )
+        topic.page.object_list = selectors.claims_rows(topic.page.object_list)
         if fmt == "html":
             estimates, more = selectors.topic_estimates(topic=topic)
             topic.charted_only = selectors.CHART_MAX if more else None
@@ -591,14 +595,18 @@ def claim_map(request):
             return redirect
         return render(request, "map.html", {**context, "errors": filterset.errors}, status=400)
     data = filterset.form.cleaned_data
-    rows = selectors.claims_for_list(filterset.qs)
+    rows = filterset.qs
     try:
         page = _page(request, rows, settings.CLAIMS_PAGE_SIZE)
-        if data.get("q") and not data.get("ordering"):
-            selectors.claims_page_fetch(page=page, rows=rows, q=data["q"])
+        if not (
+            data.get("q")
+            and not data.get("ordering")
+            and selectors.claims_page_fetch(page=page, rows=rows, q=data["q"])
+        ):
+            page.object_list = selectors.claims_rows(page.object_list)
     except _BadRequest as bad:
         return render(request, "map.html", {**context, "errors": bad.errors}, status=400)
-    claims = list(page.object_list)
+    claims = page.object_list
     picture = pictures.claims_map(claims) if claims else None
     stacked = pictures.claims_map_stacked(claims) if claims else None
     return render(
