@@ -328,7 +328,7 @@ def _related(n: int) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # plain data: kept, so that it is never built twice on a worker
 def query_counts(django_db_setup, django_db_blocker):
     """URL → its answers' (status, queries), or the error raised, with 1 related row of each
     kind, then with 50 more, in one transaction rolled back afterwards. Building the rows is what
