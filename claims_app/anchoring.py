@@ -6,6 +6,7 @@ as in the W3C TextPositionSelector. Nothing here touches the database.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import re
@@ -588,3 +589,50 @@ def text_fragment_url(url: str, text: str, start: int, end: int) -> str:
     if not directive:
         return url
     return url + (directive[1:] if "#" in url else directive)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: a source read from pages (a PDF, a bundle's "pages") holds them one after another,
+# each after the first beginning after a line break; its breaks are where pages 2, 3, … begin.
+
+PAGE_SEPARATOR = "\n"
+
+
+def pages_join(pages: list[str]) -> tuple[str, list[int]]:
+    """The text of these pages, one after another with a line break between two, and where
+    each page after the first begins (code-point offsets)."""
+    breaks, at = [], 0
+    for page in pages[:-1]:
+        at += len(page) + len(PAGE_SEPARATOR)
+        breaks.append(at)
+    return PAGE_SEPARATOR.join(pages), breaks
+
+
+def pages_split(text: str, breaks: list[int]) -> list[str]:
+    """The pages of `text` (the inverse of pages_join)."""
+    starts, ends = [0, *breaks], [b - len(PAGE_SEPARATOR) for b in breaks] + [len(text)]
+    return [text[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def page_breaks_problem(text: str, breaks: list) -> str | None:
+    """What is wrong with `breaks` as the page breaks of `text`, if anything."""
+    if not isinstance(breaks, list) or not all(type(b) is int for b in breaks):
+        return "Page breaks are a list of offsets."
+    previous = 0
+    for at in breaks:
+        if not previous < at <= len(text):
+            return f"A page break at {at} is not after the one before it and within the text."
+        if text[at - len(PAGE_SEPARATOR) : at] != PAGE_SEPARATOR:
+            return f"A page break at {at} does not follow a line break."
+        previous = at
+    return None
+
+
+def page_of(breaks: list[int], at: int) -> int:
+    """The page (1 for the first) on which the code point at offset `at` is."""
+    return bisect.bisect_right(breaks, at) + 1
+
+
+def pages_of(breaks: list[int], start: int, end: int) -> tuple[int, int]:
+    """The first and the last page of the span start–end (end exclusive)."""
+    return page_of(breaks, start), page_of(breaks, max(start, end - 1))

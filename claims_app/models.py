@@ -257,6 +257,14 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         max_length=20, default="en", help_text="A language tag: en, ko, ru…"
     )
     text = models.TextField(help_text="The full text. Passages are spans of it: edit with care.")
+    page_breaks = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Where each page after the first begins in the text (code-point offsets, "
+        "each just after a line break), for a source read from pages (a PDF, a bundle's "
+        "`pages`); empty for one that has none.",
+    )
     # Derived (derived.py): passages that published claims cite, and those claims.
     passage_count = models.PositiveIntegerField("public passages", default=0, editable=False)
     claim_count = models.PositiveIntegerField("claims", default=0, editable=False)
@@ -280,6 +288,21 @@ class Source(Timestamped, Slugged, PartialDateMixin):
 
     def __str__(self):
         return self.title
+
+    @property
+    def paginated(self) -> bool:
+        return bool(self.page_breaks)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_breaks) + 1 if self.page_breaks else 0
+
+    def clean(self):
+        super().clean()
+        if self.text is not None and (
+            problem := anchoring.page_breaks_problem(self.text, self.page_breaks)
+        ):
+            raise ValidationError({"text": problem})
 
     def save(self, *args, **kwargs):
         # The row is locked while its passages follow the text: a passage cannot be made in
@@ -434,6 +457,28 @@ class Passage(Timestamped):
                 condition=Q(match_score__gte=0, match_score__lte=1), name="passage_score_range"
             ),
         ]
+
+    @property
+    def page(self) -> int | None:
+        """The page it begins on, in a source read from pages (None in one without)."""
+        breaks = self.source.page_breaks
+        return anchoring.page_of(breaks, self.start) if breaks else None
+
+    @property
+    def page_end(self) -> int | None:
+        """The page it ends on, when that is a later one than `page`; else None."""
+        breaks = self.source.page_breaks
+        if not breaks:
+            return None
+        first, last = anchoring.pages_of(breaks, self.start, self.end)
+        return last if last > first else None
+
+    @property
+    def pages_display(self) -> str:
+        """ "p. 3", "pp. 3–4", or "" in a source without pages."""
+        if self.page is None:
+            return ""
+        return f"pp. {self.page}–{self.page_end}" if self.page_end else f"p. {self.page}"
 
     def __str__(self):
         quote = self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"

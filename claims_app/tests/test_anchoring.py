@@ -547,3 +547,33 @@ def test_a_text_fragment_url_keeps_an_existing_fragment():
         "https://e.org/a#top:~:text=b"
     )
     assert anchoring.text_fragment_url("", "a b c", 2, 3) == ""
+
+
+def test_pages_are_joined_by_a_line_break_and_split_back_exactly():
+    pages = ["Page one ends mid-", "sentence on page two.", "", "북한 인권 on page four"]
+    text, breaks = anchoring.pages_join(pages)
+    assert text == "Page one ends mid-\nsentence on page two.\n\n북한 인권 on page four"
+    assert breaks == [19, 41, 42]
+    assert anchoring.pages_split(text, breaks) == pages
+    assert anchoring.page_breaks_problem(text, breaks) is None
+    assert anchoring.pages_split("one page", []) == ["one page"]
+
+
+def test_a_span_is_on_the_pages_its_code_points_are_on():
+    text, breaks = anchoring.pages_join(["first page", "second page", "third"])
+    second = text.index("second")
+    assert anchoring.pages_of(breaks, 0, 5) == (1, 1)
+    assert anchoring.pages_of(breaks, second, second + 6) == (2, 2)
+    # Ending on the line break that closes page 1 is still page 1; crossing it is pages 1–2.
+    assert anchoring.pages_of(breaks, 6, second) == (1, 1)
+    assert anchoring.pages_of(breaks, 6, second + 3) == (1, 2)
+    assert anchoring.pages_of(breaks, 6, len(text)) == (1, 3)
+
+
+def test_page_breaks_that_do_not_fit_the_text_are_refused():
+    text = "one\ntwo\nthree"
+    assert anchoring.page_breaks_problem(text, [4, 8]) is None
+    assert "line break" in anchoring.page_breaks_problem(text, [5])
+    assert "not after" in anchoring.page_breaks_problem(text, [8, 4])
+    assert "not after" in anchoring.page_breaks_problem(text, [99])
+    assert "list of offsets" in anchoring.page_breaks_problem(text, ["4"])

@@ -225,3 +225,29 @@ def test_a_detail_pages_address_is_the_one_reverse_gives(value, script_prefix):
             assert address(name) == reverse(name)
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.django_db
+def test_a_passage_in_a_source_read_from_pages_knows_its_pages():
+    from claims_app import anchoring
+
+    text, breaks = anchoring.pages_join(
+        ["Title page.", "The camps hold more than", "130,000 people, it said.", "Annex."]
+    )
+    source = SourceFactory(text=text, page_breaks=breaks)
+    source.full_clean()
+    assert (source.paginated, source.page_count) == (True, 4)
+    on_two = PassageFactory(source=source, words="The camps")
+    across = PassageFactory(source=source, words="more than\n130,000 people")
+    assert (on_two.page, on_two.page_end, on_two.pages_display) == (2, None, "p. 2")
+    assert (across.page, across.page_end, across.pages_display) == (2, 3, "pp. 2–3")
+    unpaged = PassageFactory()
+    assert (unpaged.page, unpaged.page_end, unpaged.pages_display) == (None, None, "")
+    assert unpaged.source.page_count == 0
+
+
+@pytest.mark.django_db
+def test_page_breaks_that_do_not_fit_a_sources_text_are_a_form_error():
+    source = SourceFactory(text="one\ntwo", page_breaks=[2])
+    with pytest.raises(ValidationError, match="line break"):
+        source.full_clean()
