@@ -462,6 +462,13 @@ class SourceForm(forms.ModelForm):
         # into CRLF (moving every passage) just by being saved.
         if "\r\n" not in (self.instance.text or ""):
             text = text.replace("\r\n", "\n")
+        if self.instance.paginated and text != self.instance.text:
+            # Its pages would no longer begin where it says.
+            raise forms.ValidationError(
+                "This source's text was read from its pages (a PDF, a bundle's pages), page by "
+                "page: it cannot be edited here. Bring in its new version instead; its passages "
+                "follow the words to their new pages."
+            )
         return text
 
 

@@ -289,6 +289,10 @@ class Source(Timestamped, Slugged, PartialDateMixin):
     def __str__(self):
         return self.title
 
+    def page_url(self, number: int) -> str:
+        """The address of its page `number` (urls.py: sources/<slug>/pages/<n>/)."""
+        return f"{self.get_absolute_url()}pages/{number}/"
+
     @property
     def paginated(self) -> bool:
         return bool(self.page_breaks)
@@ -539,6 +543,10 @@ class Passage(Timestamped):
 
     @property
     def in_context_url(self) -> str:
+        """Where its words are read among the words around them: its source's page (the page
+        it begins on, in a source read from pages), at the passage."""
+        if self.page is not None:
+            return f"{self.source.page_url(self.page)}#passage-{self.pk}"
         return f"{self.source.get_absolute_url()}#passage-{self.pk}"
 
 

@@ -28,11 +28,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.http import Http404
 
 from . import search
-from .anchoring import OFFER_SCORE
+from .anchoring import OFFER_SCORE, PAGE_SEPARATOR
 from .models import (
     Actor,
     Authorship,
@@ -451,10 +451,77 @@ def source_get(*, slug: str) -> Source:
         .filter(Q(changed=False) | Q(match_score__gte=OFFER_SCORE))
         .order_by("start", "end")
     )
+    for passage in source.passages_public:
+        passage.source = source  # its page is read from the source's page breaks
     source.claims_cited = (  # not yet evaluated: the page shows one page of them
         claims_public().filter(pk__in=claim_ids_citing(source=source)).order_by("text", "pk")
     )
     return source
+
+
+@dataclass
+class SourcePage:
+    """One page of a source read from pages: its number (1 for the first), where it begins in
+    the source's text, its text, and the public passages on it (`continued`: begun on an
+    earlier page)."""
+
+    source: Source
+    number: int
+    start: int
+    text: str
+    passages: list[Passage]
+    continued: set[int]
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.source.page_count else None
+
+
+def source_page_get(*, slug: str, number: int) -> SourcePage:
+    """Page `number` of a public source read from pages, or Http404. Only that page's text is
+    read (a report's whole text is a megabyte or two): by code points, as offsets count."""
+    source = sources_public().defer("text").filter(slug=slug).first()
+    if source is None or not 1 <= number <= source.page_count:
+        raise Http404("This source has no such page.")
+    starts = [0, *source.page_breaks]
+    start = starts[number - 1]
+    end = starts[number] - len(PAGE_SEPARATOR) if number < len(starts) else None
+    text = (
+        Source.objects.filter(pk=source.pk)
+        .annotate(page=Substr("text", start + 1, None if end is None else end - start))
+        .values_list("page", flat=True)
+        .get()
+    )
+    end = start + len(text)
+    passages = list(
+        Passage.objects.public()
+        .filter(source=source, start__lt=max(end, start + 1), end__gt=start)
+        .filter(Q(changed=False) | Q(match_score__gte=OFFER_SCORE))
+        .order_by("start", "end")
+    )
+    for passage in passages:
+        passage.source = source
+    return SourcePage(
+        source=source,
+        number=number,
+        start=start,
+        text=text,
+        passages=passages,
+        continued={p.pk for p in passages if p.start < start},
+    )
+
+
+def source_pages_passages(source: Source) -> list[tuple[int, list[Passage]]]:
+    """Each page of a source read from pages, with its public passages (those on two pages
+    under the first)."""
+    on: dict[int, list[Passage]] = {}
+    for passage in source.passages_public:
+        on.setdefault(passage.page, []).append(passage)
+    return [(number, on.get(number, [])) for number in range(1, source.page_count + 1)]
 
 
 def passages_public() -> QuerySet[Passage]:

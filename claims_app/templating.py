@@ -23,21 +23,29 @@ def claim_subtitle(claim) -> str:
     return claim.title or ""
 
 
-def marked_text(text: str, passages) -> str:
+def marked_text(text: str, passages, page=None) -> str:
     """`text`, escaped, with every passage wrapped in `<mark id="passage-<id>">`.
 
     Passages may nest or overlap: a mark that must close early to keep the HTML well formed is
     reopened as a continuation (same passage, no id), so each id appears once, at its start.
+    `text` may be one `page` of its source (selectors.SourcePage): the passages' offsets are
+    then the source's, each marked where it is on the page, one begun on an earlier page as a
+    continuation.
     """
-    spans = sorted(
-        ((p.start, p.end, p.pk) for p in passages if 0 <= p.start < p.end <= len(text)),
-        key=lambda s: (s[0], -s[1], s[2]),
-    )
+    if page is None:
+        spans = [(p.start, p.end, p.pk) for p in passages if 0 <= p.start < p.end <= len(text)]
+    else:
+        spans = [
+            (max(p.start - page.start, 0), min(p.end - page.start, len(text)), p.pk)
+            for p in passages
+        ]
+        spans = [span for span in spans if span[0] < span[1]]
+    spans.sort(key=lambda s: (s[0], -s[1], s[2]))
     changed = {p.pk for p in passages if p.changed}
     bounds = sorted({0, len(text), *(b for s in spans for b in s[:2])})
     out: list[str] = []
     open_marks: list[tuple[int, int]] = []  # (end, pk), outermost first
-    started: set[int] = set()
+    started: set[int] = set(page.continued) if page is not None else set()
     pending = list(spans)
     for here, following in zip(bounds, bounds[1:], strict=False):
         # Close marks ending here; any mark opened inside them closes and reopens after.

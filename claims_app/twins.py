@@ -380,6 +380,7 @@ def source(request, source: Source) -> dict:
         "archive_url": source.archive_url or None,
         "language": source.language,
         "text": source.text,
+        "pages": [_absolute(request, source.page_url(n)) for n in range(1, source.page_count + 1)],
         "passages": [
             {**_passage_ref(request, p), "start": p.start, "end": p.end}
             for p in source.passages_public
@@ -387,6 +388,31 @@ def source(request, source: Source) -> dict:
         "claims": page(
             request, source.claims_page, [_claim_ref(request, c) for c in source.claims_page]
         ),
+    }
+
+
+def source_page(request, page) -> dict:
+    """One page of a source read from pages: its text, and the public passages on it, their
+    offsets in the source's whole text (as everywhere) and in this page's."""
+    source = page.source
+    return {
+        "source": {"slug": source.slug, "title": source.title},
+        "url": _absolute(request, source.page_url(page.number)),
+        "page": page.number,
+        "page_count": source.page_count,
+        "previous": page.previous and _absolute(request, source.page_url(page.previous)),
+        "next": page.next and _absolute(request, source.page_url(page.next)),
+        "text": page.text,
+        "passages": [
+            {
+                **_passage_ref(request, p),
+                "start": p.start,
+                "end": p.end,
+                "start_on_page": max(p.start - page.start, 0),
+                "end_on_page": min(p.end - page.start, len(page.text)),
+            }
+            for p in page.passages
+        ],
     }
 
 

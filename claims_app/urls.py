@@ -43,6 +43,13 @@ urlpatterns = [
     path("sources.csv", views.source_list, CSV, name="source_list_csv"),
     path("sources/<uslug:slug>/", views.source_detail, name="source_detail"),
     path("sources/<uslug:slug>.json", views.source_detail, JSON, name="source_json"),
+    path("sources/<uslug:slug>/pages/<int:number>/", views.source_page, name="source_page"),
+    path(
+        "sources/<uslug:slug>/pages/<int:number>.json",
+        views.source_page,
+        JSON,
+        name="source_page_json",
+    ),
     path("sources/<uslug:slug>.csl.json", views.source_detail, CSL, name="source_csl"),
     path("sources/<uslug:slug>.bib", views.source_detail, BIB, name="source_bib"),
     path("sources/<uslug:slug>.ris", views.source_detail, RIS, name="source_ris"),

@@ -507,6 +507,8 @@ def source_detail(request, slug, fmt="html"):
         )
         if fmt == "html":
             source.preview = _source_preview(source)
+            if source.paginated:
+                source.pages = selectors.source_pages_passages(source)
         return source
 
     return _detail(
@@ -519,6 +521,20 @@ def source_detail(request, slug, fmt="html"):
         name="source",
         to_json=twins.source,
     )
+
+
+def source_page(request, slug, number, fmt="html"):
+    """One page of a source read from pages (a report's page 123), its passages marked; or its
+    twin. A source without pages, or a page it does not have, is a 404."""
+    try:
+        page = selectors.source_page_get(slug=slug, number=number)
+    except Http404:
+        if fmt != "html":
+            return _error("json", 404, {"page": [f"The source “{slug}” has no page {number}."]})
+        raise
+    if fmt == "json":
+        return _json(twins.source_page(request, page))
+    return render(request, "sources/page.html", {"page": page, "source": page.source})
 
 
 def topic_detail(request, slug, fmt="html"):

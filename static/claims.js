@@ -15,4 +15,11 @@
       setTimeout(function () { button.textContent = label; }, 2500);
     });
   });
+  // A source read from pages lists them, not its whole text: an address that names a passage
+  // (#passage-12) is sent on to the page the passage is on, which the list links to.
+  var named = /^#passage-(\d+)$/.exec(location.hash);
+  if (named && !document.getElementById("passage-" + named[1])) {
+    var link = document.querySelector('a[data-passage="' + named[1] + '"][data-on-page]');
+    if (link) location.replace(link.href);
+  }
 })();

@@ -1,14 +1,16 @@
 """One address for each kind of public HTML page, on the seed data: what the markup,
 accessibility and keyboard tests visit, and what `make screenshots` photographs.
 
-`seed_with_every_page_type()` loads the seed and adds the two states the seed never shows (a
-passage whose source was edited since, and a deleted passage); `page_types()` then names one
-address of each kind. A new public page needs a line here."""
+`seed_with_every_page_type()` loads the seed and adds the states the seed never shows (a
+passage whose source was edited since, a deleted passage, and a report read from pages, with a
+passage across a page break); `page_types()` then names one address of each kind. A new public
+page needs a line here."""
 
 import io
 
 from django.core.management import call_command
 
+from claims_app import anchoring
 from claims_app.models import Claim, DeletedPassage, Passage, Source
 
 from .factories import ClaimFactory, PassageFactory, SourceFactory, StatementFactory
@@ -20,6 +22,12 @@ ACTOR = "konstantin-asmolov"
 SOURCE = "neo-2023-failed-attack"
 TOPIC = "political-prisoners"
 EDITED_SOURCE = "a-report-edited-since"
+PAGED_SOURCE = "a-report-read-from-pages"
+PAGES = [
+    "Report on detention. Summary of findings.",
+    "The inquiry heard that the camps held more than",
+    "100,000 people at the time of writing, and that the figure was uncertain.",
+]
 
 
 def seed_with_every_page_type() -> None:
@@ -34,6 +42,14 @@ def seed_with_every_page_type() -> None:
     gone.delete()
     edited.text = edited.text.replace("more than 130,000", "about 120,000")
     edited.save()
+    text, breaks = anchoring.pages_join(PAGES)
+    paged = SourceFactory(
+        title="A report read from pages", slug=PAGED_SOURCE, text=text, page_breaks=breaks
+    )
+    StatementFactory(
+        claim=ClaimFactory(text="The camps held more than 100,000 people.", slug="paged-figure"),
+        passage=PassageFactory(source=paged, words="the camps held more than\n100,000 people"),
+    )
 
 
 def page_types() -> dict[str, str]:
@@ -54,6 +70,8 @@ def page_types() -> dict[str, str]:
         "sources": "/sources/",
         "source": f"/sources/{SOURCE}/",
         "source at a passage": disputed_passage.in_context_url,
+        "source read from pages": f"/sources/{PAGED_SOURCE}/",
+        "a page of a source": f"/sources/{PAGED_SOURCE}/pages/2/",
         "passage": disputed_passage.get_absolute_url(),
         "passage changed since": changed.get_absolute_url(),
         "passage deleted": f"/passages/{gone.pk}/",

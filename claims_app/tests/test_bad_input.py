@@ -284,7 +284,8 @@ def test_markup_in_any_text_field_is_escaped_in_every_output(client):
     Alias.objects.create(actor=actor, name=f"Alias {XSS}")
     source = SourceFactory(
         title=f"Title {XSS}",
-        text=f"Before {XSS} after, and more words {XSS} here.",
+        text=f"Before {XSS} after,\nand more words {XSS} here.",
+        page_breaks=[len(f"Before {XSS} after,\n")],  # two pages: theirs are pages too
         publisher=ActorFactory(name=f"Publisher {XSS}"),
         url="https://example.org/a?b=1&c=<2>",
     )

@@ -20,7 +20,7 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 SECRET_TEXT = (
-    "Zanzibar keeps secret ledgers in its lighthouse. Its keeper denied the ledgers existed."
+    "Zanzibar keeps secret ledgers in its lighthouse.\nIts keeper denied the ledgers existed."
 )
 
 
@@ -29,7 +29,10 @@ def draft():
     """A draft claim, stated and disputed, by actors, in a source and a topic that nothing
     published touches. Nothing in the database is published."""
     source = SourceFactory(
-        title="The Lighthouse Papers", text=SECRET_TEXT, publisher=ActorFactory(name="Gull Press")
+        title="The Lighthouse Papers",
+        text=SECRET_TEXT,
+        page_breaks=[SECRET_TEXT.index("Its keeper")],  # read from two pages: theirs too
+        publisher=ActorFactory(name="Gull Press"),
     )
     claim = ClaimFactory(text="Zanzibar keeps secret ledgers.", published=False, quantity_value=7)
     topic = TopicFactory(name="lighthouses")
