@@ -109,7 +109,7 @@ _ACTOR_KEYS = {
 _SOURCE_KEYS = {
     "key": (str, True),
     "title": (str, True),
-    # One of the two (see _source_text_and_breaks).
+    # One of the two (see _Checker._text_and_breaks).
     "text": (str, False),
     "pages": (list, False),
     "kind": (str, False),
@@ -895,16 +895,15 @@ def _source_item(source: Source, left_out: Callable[[str], None]) -> dict:
         "authors": [authorship.actor.name for authorship in source.authorships.all()],
     }
     _optional(item, archive_url=source.archive_url)
-    problem = source.page_breaks and anchoring.page_breaks_problem(source.text, source.page_breaks)
-    if source.page_breaks and not problem:
-        item["pages"] = anchoring.pages_split(source.text, source.page_breaks)
+    breaks = source.page_breaks
+    problem = anchoring.page_breaks_problem(source.text, breaks) if breaks else None
+    if problem:
+        # Breaks that no longer fit the text would cut pages that do not join back into it:
+        # the text alone imports as it is.
+        left_out(f"source “{source.slug}”: its pages are left out, exported as one text: {problem}")
+    if breaks and not problem:
+        item["pages"] = anchoring.pages_split(source.text, breaks)
     else:
-        if problem:
-            # Breaks that no longer fit the text would cut pages that do not join back into
-            # it: the text alone imports as it is.
-            left_out(
-                f"source “{source.slug}”: its pages are left out, exported as one text: {problem}"
-            )
         item["text"] = source.text
     return item
 
