@@ -109,7 +109,9 @@ _ACTOR_KEYS = {
 _SOURCE_KEYS = {
     "key": (str, True),
     "title": (str, True),
-    "text": (str, True),
+    # One of the two (see _Checker._text_and_breaks).
+    "text": (str, False),
+    "pages": (list, False),
     "kind": (str, False),
     "url": ((str, type(None)), False),
     "archive_url": ((str, type(None)), False),
@@ -307,7 +309,7 @@ class _Checker:
         self.bundle = bundle
         self.problems: list[str] = []
         self.actor_names: dict[str, str] = {}  # any name or alias -> canonical name
-        self.source_texts: dict[str, str] = {}  # key -> text
+        self.source_texts: dict[str, str | None] = {}  # key -> text (None: given wrong)
         self.source_items: dict[str, dict] = {}  # key -> the source as the bundle declares it
         self.claim_keys: set[str] = set()
         self.wikidata_ids: set[str] = set()
@@ -547,7 +549,8 @@ class _Checker:
                 self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
             if key in self.source_texts:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
-            self.source_texts[key] = item["text"]
+            text, page_breaks = self._text_and_breaks(item, where)
+            self.source_texts[key] = text
             self.source_items[key] = item
             kind = item.get("kind", Source.Kind.ARTICLE)
             if kind not in Source.Kind.values:
@@ -568,7 +571,10 @@ class _Checker:
                     {
                         "slug": key,
                         "title": item["title"],
-                        "text": item["text"],
+                        # Both, always: a bundle's text (or pages) is the whole source, and a
+                        # source given as text has no pages.
+                        "text": text,
+                        "page_breaks": page_breaks,
                         "kind": kind,
                         "url": self.url(item.get("url"), f"{where}.url"),
                         "archive_url": self.url(item.get("archive_url"), f"{where}.archive_url"),
@@ -584,6 +590,38 @@ class _Checker:
                     "source",
                 )
             )
+
+    def _text_and_breaks(self, item: dict, where: str) -> tuple[str | None, list[int]]:
+        """A source's text and page breaks, from its `text` or from its `pages` (one of them);
+        no text if they are wrong (its quotes are then not looked for: the problem is here)."""
+        if "text" in item and "pages" in item:
+            self.problem(where, "gives both `text` and `pages`: give one")
+            return None, []
+        if "pages" in item:
+            pages = item["pages"]
+            if not pages:
+                self.problem(f"{where}.pages", "must not be empty (a list of page texts)")
+                return None, []
+            wrong = [j for j, page in enumerate(pages) if not isinstance(page, str)]
+            for j in wrong:
+                self.problem(
+                    f"{where}.pages[{j}]",
+                    f"must be a page's text (a string), not {type(pages[j]).__name__}",
+                )
+            if wrong:
+                return None, []
+            text, breaks = anchoring.pages_join(pages)
+            if not text.strip():
+                self.problem(f"{where}.pages", "every page is empty")
+                return None, []
+            return text, breaks
+        if "text" not in item:
+            self.problem(where, "needs `text` (the whole text) or `pages` (a list of page texts)")
+            return None, []
+        if not item["text"].strip():
+            self.problem(f"{where}.text", "must not be empty")
+            return None, []
+        return item["text"], []
 
     def _source_text(self, key: str, where: str) -> str | None:
         if key not in self.source_texts:
@@ -796,13 +834,12 @@ def bundle_export(
     claims = Claim.objects.prefetch_related(
         "topics", *(Prefetch(name, queryset=qs) for name, qs in citations.items())
     )
+    left_out = left_out or (lambda message: None)
     return {
         "format": FORMAT,
         "actors": [_actor_item(actor) for actor in actors.order_by("name")],
-        "sources": [_source_item(source) for source in sources.order_by("slug")],
-        "claims": _claim_items(
-            claims.order_by("slug"), progress or _no_progress, left_out or (lambda message: None)
-        ),
+        "sources": [_source_item(source, left_out) for source in sources.order_by("slug")],
+        "claims": _claim_items(claims.order_by("slug"), progress or _no_progress, left_out),
         # Their addresses answer 410 Gone, naming what was there; a restore keeps that.
         "deleted_passages": [
             _optional(
@@ -846,7 +883,7 @@ def _actor_item(actor: Actor) -> dict:
     )
 
 
-def _source_item(source: Source) -> dict:
+def _source_item(source: Source, left_out: Callable[[str], None]) -> dict:
     item = {
         "key": source.slug,
         "title": source.title,
@@ -858,7 +895,16 @@ def _source_item(source: Source) -> dict:
         "authors": [authorship.actor.name for authorship in source.authorships.all()],
     }
     _optional(item, archive_url=source.archive_url)
-    item["text"] = source.text
+    breaks = source.page_breaks
+    problem = anchoring.page_breaks_problem(source.text, breaks) if breaks else None
+    if problem:
+        # Breaks that no longer fit the text would cut pages that do not join back into it:
+        # the text alone imports as it is.
+        left_out(f"source “{source.slug}”: its pages are left out, exported as one text: {problem}")
+    if breaks and not problem:
+        item["pages"] = anchoring.pages_split(source.text, breaks)
+    else:
+        item["text"] = source.text
     return item
 
 

@@ -84,3 +84,46 @@ def test_export_claims_writes_to_a_file_or_stdout(tmp_path, capsys, settings):
     call_command("export_claims")
     assert capsys.readouterr().out == out.read_text(encoding="utf-8")
     assert json.loads(out.read_text(encoding="utf-8"))["format"] == "claims-bundle/1"
+
+
+PAGED = {
+    "format": "claims-bundle/1",
+    "actors": [{"name": "She", "kind": "person"}],
+    "sources": [
+        {"key": "s", "title": "S", "pages": ["Page one.", "", "Page three\nhas two lines."]}
+    ],
+    "claims": [
+        {
+            "key": "c",
+            "text": "Three.",
+            "statements": [{"actor": "She", "source": "s", "quote": "one.\n\nPage three"}],
+        }
+    ],
+}
+
+
+def test_a_source_with_pages_is_exported_as_its_pages_and_comes_back_the_same():
+    bundle_import(PAGED)
+    exported = bundle_export()
+    (source,) = exported["sources"]
+    assert source["pages"] == ["Page one.", "", "Page three\nhas two lines."]
+    assert "text" not in source
+    first = bundle_dumps(exported)
+    _empty_database()
+    bundle_import(json.loads(first))
+    assert Source.objects.get().page_breaks == [10, 11]
+    assert Passage.objects.get().pages_display == "pp. 1–3"
+    assert bundle_dumps(bundle_export()) == first
+
+
+def test_pages_that_no_longer_fit_the_text_are_exported_as_the_text_and_named():
+    bundle_import(PAGED)
+    Source.objects.update(text="Page one. Page three has two lines.")  # breaks left behind
+    left_out = []
+    exported = bundle_export(left_out=left_out.append)
+    (source,) = exported["sources"]
+    assert source["text"] == "Page one. Page three has two lines." and "pages" not in source
+    assert left_out[0].startswith("source “s”: its pages are left out, exported as one text")
+    _empty_database()
+    bundle_import(exported)
+    assert Source.objects.get().page_breaks == []

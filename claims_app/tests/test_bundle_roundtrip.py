@@ -31,18 +31,26 @@ def bundles(draw):
         )
     ]
     names = [a["name"] for a in actors]
-    sources = []
+    sources, texts = [], {}
     for i in range(draw(st.integers(1, 2))):
         chunk = draw(st.text(alphabet=ALPHABET, min_size=10, max_size=80))
         text = chunk + " / " + chunk if draw(st.booleans()) else chunk  # quotes that occur twice
-        sources.append(
-            {
-                "key": f"source-{i}",
-                "title": f"“Source” {i} 보고서",
-                "text": text,
-                "date": draw(st.sampled_from([None, "2018", "2018-12", "2023-09-06"])),
-            }
-        )
+        source = {
+            "key": f"source-{i}",
+            "title": f"“Source” {i} 보고서",
+            "text": text,
+            "date": draw(st.sampled_from([None, "2018", "2018-12", "2023-09-06"])),
+        }
+        if draw(st.booleans()):
+            # The same words read from pages (some of them empty), cut anywhere; quotes may
+            # cross a page break.
+            cuts = sorted(draw(st.lists(st.integers(0, len(text)), min_size=1, max_size=3)))
+            pages = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+            del source["text"]
+            source["pages"] = pages
+            text, _ = anchoring.pages_join(pages)
+        texts[source["key"]] = text
+        sources.append(source)
 
     def citations(count, **extra):
         """`count` citations at most, no actor citing the same passage twice (bundles refuse
@@ -55,7 +63,7 @@ def bundles(draw):
 
     def citation(**extra):
         source = draw(st.sampled_from(sources))
-        text = source["text"]
+        text = texts[source["key"]]
         start = draw(st.integers(0, len(text) - 1))
         end = draw(st.integers(start + 1, min(len(text), start + 30)))
         assume(text[start:end].strip())  # a quote of blanks cites nothing: bundles refuse it
@@ -115,6 +123,9 @@ def test_any_bundle_round_trips_byte_identically(bundle):
         c["published"] for c in bundle["claims"]
     )
     assert len(exported["claims"]) == len(bundle["claims"])
+    assert [s.get("pages") for s in exported["sources"]] == [
+        s.get("pages") for s in bundle["sources"]
+    ]
     assert str(bundle_import(bundle)) == "created nothing; updated nothing"
     _empty_database()
     bundle_import(json.loads(first))

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from claims_app import anchoring
 from claims_app.bundles import BundleError, bundle_dumps, bundle_export, bundle_import, bundle_read
 from claims_app.models import Actor, Claim, Passage, Source, Statement
 
@@ -486,3 +487,130 @@ def test_bad_restore_keys_are_rejected_naming_the_item(change, expected):
         bundle_import(bundle)
     assert expected in error.value.problems
     assert Claim.objects.count() == 0
+
+
+# Sources read from pages -----------------------------------------------------------------------
+
+PAGES = [
+    "Report of the commission. Contents.",
+    "The commission found that officials use torture.",
+    "Witnesses described the camps in detail. The commission",
+    "recommends a referral. 정치범 수용소는 존재한다.",
+]
+
+
+def _paged(pages=PAGES, statements=None, disputes=None):
+    return _bundle(
+        **{
+            "sources.0.text": _DELETE,
+            "sources.0.pages": pages,
+            "claims.0.statements": statements
+            or [{"actor": "Amnesty International", "source": "an-article", "quote": "use torture"}],
+            "claims.0.disputes": disputes or [],
+        }
+    )
+
+
+def test_a_source_given_as_pages_keeps_them_and_its_passages_know_their_pages():
+    across = "in detail. The commission\nrecommends"
+    bundle_import(
+        _paged(
+            disputes=[
+                {
+                    "actor": "K. Asmolov",
+                    "source": "an-article",
+                    "kind": "questions",
+                    "quote": across,
+                }
+            ]
+        )
+    )
+    source = Source.objects.get()
+    assert source.text == "\n".join(PAGES)
+    assert source.page_breaks == [36, 85, 141]
+    assert source.page_count == 4
+    on_two = Passage.objects.get(quote="use torture")
+    assert (on_two.page, on_two.page_end, on_two.pages_display) == (2, None, "p. 2")
+    crossing = Passage.objects.get(quote=across)
+    assert (crossing.page, crossing.page_end, crossing.pages_display) == (3, 4, "pp. 3–4")
+
+
+def test_a_quote_in_korean_on_a_later_page_is_found_there():
+    bundle_import(
+        _paged(
+            statements=[
+                {"actor": "Amnesty International", "source": "an-article", "quote": "정치범 수용소"}
+            ]
+        )
+    )
+    passage = Passage.objects.get()
+    assert passage.source.text[passage.start : passage.end] == "정치범 수용소"
+    assert passage.pages_display == "p. 4"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda source: source.update(text=TEXT, pages=PAGES),
+            "sources[0]: gives both `text` and `pages`: give one",
+        ),
+        (
+            lambda source: source.pop("pages"),
+            "sources[0]: needs `text` (the whole text) or `pages` (a list of page texts)",
+        ),
+        (
+            lambda source: source.update(pages=[]),
+            "sources[0].pages: must not be empty (a list of page texts)",
+        ),
+        (
+            lambda source: source.update(pages=["Page one.", 2, None]),
+            "sources[0].pages[1]: must be a page's text (a string), not int",
+        ),
+        (
+            lambda source: source.update(pages=["Page one.", None]),
+            "sources[0].pages[1]: must be a page's text (a string), not NoneType",
+        ),
+        (
+            lambda source: source.update(pages="use torture"),
+            "sources[0].pages: has the wrong type (str)",
+        ),
+        (lambda source: source.update(pages=["", " "]), "sources[0].pages: every page is empty"),
+        (
+            lambda source: source.update(pages=["use torture", "nul\x00"]),
+            "sources[0].pages[1]: contains a NUL character",
+        ),
+    ],
+)
+def test_bad_pages_reject_the_bundle_naming_the_source(change, expected):
+    bundle = _paged()
+    change(bundle["sources"][0])
+    problems = _problems(bundle)
+    assert expected in problems, problems
+
+
+def test_new_pages_for_a_source_move_its_passages_and_their_pages():
+    bundle_import(_paged())
+    passage = Passage.objects.get()
+    assert passage.page == 2
+    inserted = [PAGES[0], "A page added before the findings.", *PAGES[1:]]
+    report = bundle_import(_paged(pages=inserted))
+    assert report.reanchored == {"an-article": "1 passage(s) re-anchored"}
+    source = Source.objects.get()
+    assert (source.text, source.page_breaks) == anchoring.pages_join(inserted)
+    passage.refresh_from_db()
+    assert passage.source.text[passage.start : passage.end] == "use torture"
+    assert passage.page == 3
+    # The same words as one text: the source has no pages any more.
+    as_text = _paged()
+    del as_text["sources"][0]["pages"]
+    as_text["sources"][0]["text"] = "\n".join(inserted)
+    bundle_import(as_text)
+    source.refresh_from_db()
+    assert source.page_breaks == [] and source.text == "\n".join(inserted)
+    assert Passage.objects.get().pages_display == ""
+
+
+def test_the_same_pages_imported_again_change_nothing():
+    bundle_import(_paged())
+    assert str(bundle_import(_paged())) == "created nothing; updated nothing"
