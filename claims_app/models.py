@@ -6,6 +6,7 @@ through the `public()` QuerySets here and the selectors built on them (selectors
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -226,6 +227,16 @@ class Alias(models.Model):
 # Sources and passages
 
 
+ORIGINAL_KINDS = {"pdf": "application/pdf", "html": "text/html"}
+
+
+def original_path(source, filename: str) -> str:
+    """Where an original file is stored: a name of its own (never overwriting another version),
+    ending in its kind (.pdf, .html), which the upload decides from its content."""
+    kind = filename.rsplit(".", 1)[-1].lower()
+    return f"originals/{uuid.uuid4().hex}.{kind if kind in ORIGINAL_KINDS else 'bin'}"
+
+
 class SourceQuerySet(models.QuerySet):
     def public(self):
         """Sources that hold at least one public passage (`passage_count`, kept by derived.py)."""
@@ -265,6 +276,14 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         "each just after a line break), for a source read from pages (a PDF, a bundle's "
         "`pages`); empty for one that has none.",
     )
+    original = models.FileField(
+        "original file",
+        upload_to=original_path,
+        blank=True,
+        editable=False,
+        max_length=300,
+        help_text="The file its text was read from (a PDF, a saved web page), kept as it came.",
+    )
     # Derived (derived.py): passages that published claims cite, and those claims.
     passage_count = models.PositiveIntegerField("public passages", default=0, editable=False)
     claim_count = models.PositiveIntegerField("claims", default=0, editable=False)
@@ -292,6 +311,21 @@ class Source(Timestamped, Slugged, PartialDateMixin):
     def page_url(self, number: int) -> str:
         """The address of its page `number` (urls.py: sources/<slug>/pages/<n>/)."""
         return f"{self.get_absolute_url()}pages/{number}/"
+
+    @property
+    def original_kind(self) -> str | None:
+        """"pdf" or "html": the kind of its original file, if it has one."""
+        kind = self.original.name.rsplit(".", 1)[-1] if self.original else None
+        return kind if kind in ORIGINAL_KINDS else None
+
+    def original_url(self, page: int | None = None) -> str | None:
+        """Our copy of its original file (at `page` of a PDF: `#page=N`, which PDF viewers
+        open at), or None."""
+        kind = self.original_kind
+        if kind is None:
+            return None
+        fragment = f"#page={page}" if page and kind == "pdf" else ""
+        return f"{self.get_absolute_url()}original.{kind}{fragment}"
 
     @property
     def paginated(self) -> bool:

@@ -515,6 +515,14 @@ def source_page_get(*, slug: str, number: int) -> SourcePage:
     )
 
 
+def source_with_original(*, slug: str, kind: str) -> Source:
+    """A public source whose original file is of this kind ("pdf", "html"), or Http404."""
+    source = sources_public().defer("text").filter(slug=slug).exclude(original="").first()
+    if source is None or source.original_kind != kind:
+        raise Http404("This source has no such original file.")
+    return source
+
+
 def source_pages_passages(source: Source) -> list[tuple[int, list[Passage]]]:
     """Each page of a source read from pages, with its public passages (those on two pages
     under the first)."""

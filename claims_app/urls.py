@@ -45,6 +45,18 @@ urlpatterns = [
     path("sources/<uslug:slug>.json", views.source_detail, JSON, name="source_json"),
     path("sources/<uslug:slug>/pages/<int:number>/", views.source_page, name="source_page"),
     path(
+        "sources/<uslug:slug>/original.pdf",
+        views.source_original,
+        {"kind": "pdf"},
+        name="source_original_pdf",
+    ),
+    path(
+        "sources/<uslug:slug>/original.html",
+        views.source_original,
+        {"kind": "html"},
+        name="source_original_html",
+    ),
+    path(
         "sources/<uslug:slug>/pages/<int:number>.json",
         views.source_page,
         JSON,
@@ -98,6 +110,7 @@ PARAMETERS = {
 # nothing from the database, not even the record's generation, so health checks can use it.
 for pattern in urlpatterns:
     view = pattern.callback
-    if view is not views.robots_txt:
+    # Nor a source's original file: megabytes, streamed from storage, never kept in the cache.
+    if view not in (views.robots_txt, views.source_original):
         view = page_cached(view, params=PARAMETERS.get(view, []))
     pattern.callback = require_safe(view)

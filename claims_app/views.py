@@ -10,6 +10,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import (
+    FileResponse,
     Http404,
     HttpResponse,
     HttpResponsePermanentRedirect,
@@ -21,7 +22,7 @@ from django.urls import reverse
 
 from . import citations, cursors, jsonld, pictures, search, selectors, twins
 from .filters import ActorFilter, ClaimFilter, PageForm, SourceFilter
-from .models import Actor, Claim, ClaimStatus, Source, Topic
+from .models import ORIGINAL_KINDS, Actor, Claim, ClaimStatus, Source, Topic
 
 
 class _NoSuchPage(Http404):
@@ -521,6 +522,25 @@ def source_detail(request, slug, fmt="html"):
         name="source",
         to_json=twins.source,
     )
+
+
+def source_original(request, slug, kind):
+    """Our copy of a public source's original file, as it came. A PDF is shown in the browser
+    (inline: its viewer opens `#page=N`); a saved web page is a download, never a page of this
+    site (its scripts would run as ours)."""
+    source = selectors.source_with_original(slug=slug, kind=kind)
+    try:
+        data = source.original.open("rb")
+    except OSError:  # listed, but not in storage (a restore without its files)
+        raise Http404("The original file is missing.") from None
+    response = FileResponse(
+        data,
+        content_type=ORIGINAL_KINDS[kind],
+        as_attachment=kind != "pdf",
+        filename=f"{source.slug}.{kind}",
+    )
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 def source_page(request, slug, number, fmt="html"):

@@ -178,8 +178,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Uploaded originals (a source's PDF or saved web page), through Django's storage API: a local
+# directory (MEDIA_ROOT, default media/ beside manage.py) unless MEDIA_STORAGE_URL names an
+# S3-compatible object store, s3://<bucket> (django-storages), which several servers can share;
+# S3_ENDPOINT_URL for one that is not Amazon's (MinIO, Ceph, moto's server); credentials and
+# region as boto3 reads them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(BASE_DIR / "media")
+MEDIA_URL = "media/"  # never served as such: originals are served by their source's address
+
+
+def _media_storage(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if url.startswith("s3://") and url[5:].strip("/"):
+        options = {"bucket_name": url[5:].strip("/"), "file_overwrite": False}
+        if endpoint := os.environ.get("S3_ENDPOINT_URL", "").strip():
+            options["endpoint_url"] = endpoint
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    raise ImproperlyConfigured(
+        f"MEDIA_STORAGE_URL {url!r} is not one this site knows: leave it unset (MEDIA_ROOT), "
+        "or give s3://<bucket>."
+    )
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage(os.environ.get("MEDIA_STORAGE_URL", "").strip()),
     # Served by WhiteNoise. DJANGO_STATIC_MANIFEST=1 (`make serve` sets it, after collectstatic):
     # compressed, with hashed names that browsers may cache forever. Unset (tests, `make run`):
     # the files as they are, no collectstatic needed.
