@@ -15,8 +15,11 @@ from __future__ import annotations
 import ctypes
 import datetime
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 
+import lxml.etree
+import lxml.html
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import regex
@@ -77,9 +80,6 @@ def document_kind(data: bytes, *, max_bytes: int | None = None) -> str:
         return PDF
     if _looks_like_html(data):
         return HTML
-    # Acrobat, and PDFium, accept a header after up to 1 KB of other bytes.
-    if b"%PDF-" in data[:1024]:
-        return PDF
     raise ExtractionError("This file is not a PDF or a web page (HTML).")
 
 
@@ -338,7 +338,7 @@ def html_extract(data: bytes) -> Extracted:
             date, precision = dates.partial_date_parse(document.date)
         except ValueError:
             pass
-    url = (document.url or "").strip()
+    url = _canonical_url(data, (document.url or "").strip())
     return Extracted(
         kind=HTML,
         pages=[text],
@@ -347,8 +347,23 @@ def html_extract(data: bytes) -> Extracted:
         publisher=_tidy(document.sitename or ""),
         date=date,
         date_precision=precision,
-        url=url if re.match(r"^https?://[^\s/]+", url) else "",
+        url=url,
     )
+
+
+def _canonical_url(data: bytes, found: str) -> str:
+    """The page's own address: its canonical link (resolved against the address trafilatura
+    found, og:url's, when relative), or else that address; only an http(s) one."""
+    try:
+        root = lxml.html.document_fromstring(data)
+    except (lxml.etree.ParserError, ValueError):
+        root = None
+    links = root.xpath("//head/link[@href]") if root is not None else []
+    for link in links:
+        if "canonical" in (link.get("rel") or "").lower().split():
+            found = urllib.parse.urljoin(found, link.get("href").strip())
+            break
+    return found if re.match(r"^https?://[^\s/]+", found) else ""
 
 
 # Metadata --------------------------------------------------------------------------------------
