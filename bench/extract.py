@@ -1,11 +1,11 @@
 """Benchmark: the text of a 400-page PDF report, page by page (budget: 20 s for the whole).
 
-The PDF is made first (not timed), with fpdf2: the seed articles' text and generated words, in
-paragraphs that wrap across lines, some words broken by a hyphen at a line end, a Korean
-paragraph on every tenth page when a Korean font is installed (Debian's fonts-nanum), title,
-author and date in its metadata. Then `extraction.document_extract` reads it, and its pages a
-second, the seconds and pages a second are printed. Run by `make bench`; writes
-bench/results/extract.json.
+The PDF is made first (not timed), with fpdf2: the seed articles' paragraphs and as many of
+generated words, justified, wrapping across lines, a page number at each page's foot, a Korean
+paragraph on every tenth page when a Korean font is installed (Debian's fonts-nanum), title and
+author in its metadata. Then `extraction.document_extract` reads it; the seconds and pages a
+second are printed. Run by `make bench`; writes bench/results/extract.json. `bench/extract.py 3
+--show` makes a 3-page PDF and prints the text of its first pages.
 """
 
 import json
@@ -56,7 +56,12 @@ def report(pages: int) -> bytes:
         pdf.set_y(20)
         at = number * 3
         while pdf.get_y() < 250:
-            text = texts[at % len(texts)].translate(LATIN).encode("latin-1", "replace").decode()
+            text = (
+                texts[at % len(texts)]
+                .translate(LATIN)
+                .encode("latin-1", "replace")
+                .decode("latin-1")
+            )
             pdf.multi_cell(0, 5.5, text, align="J")
             pdf.ln(3)
             at += 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import datetime
 import re
+import threading
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -122,6 +123,16 @@ def pdf_extract(data: bytes) -> Extracted:
 
     Raises ExtractionError for a damaged or encrypted PDF, or one with no text on any page.
     """
+    with _PDFIUM:
+        return _pdf_extract(data)
+
+
+# PDFium is not thread-safe (pypdfium2's documentation says so): a threaded server reading two
+# uploads at once must take turns.
+_PDFIUM = threading.Lock()
+
+
+def _pdf_extract(data: bytes) -> Extracted:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
@@ -318,18 +329,14 @@ def html_extract(data: bytes) -> Extracted:
 
     Raises ExtractionError for a page with no main text.
     """
-    document = trafilatura.bare_extraction(
-        data, with_metadata=True, include_comments=False, include_tables=True
-    )
-    text = (
-        "\n".join(
-            line
-            for line in (_line_text(line) for line in (document.text or "").split("\n"))
-            if line
+    try:
+        document = trafilatura.bare_extraction(
+            data, with_metadata=True, include_comments=False, include_tables=True
         )
-        if document
-        else ""
-    )
+    except Exception:  # whatever a parser meets in an upload ends in a message, not a 500
+        raise ExtractionError("This web page cannot be read.") from None
+    lines = (_line_text(line) for line in (document.text or "").split("\n")) if document else ()
+    text = "\n".join(line for line in lines if line)
     if not text:
         raise ExtractionError("This web page has no main text to cite.")
     date, precision = None, ""
