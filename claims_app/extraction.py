@@ -173,7 +173,8 @@ class _Line:
     bottom: float  # of its last: a line PDFium joined over a hyphen spans more than one
     left: float
     right: float
-    height: float
+    height: float  # of its first character's font
+    end_height: float  # of its last's
     column_right: float = 0.0  # where its column ends, when the page says so
 
 
@@ -208,8 +209,10 @@ def _lines(textpage) -> list[_Line]:
         first = begin + (len(raw) - len(raw.lstrip()))
         last = begin + len(raw.rstrip()) - 1
         left, bottom_first, _, top = _box(textpage, first)
-        _, bottom, right, _ = _box(textpage, last)
-        lines.append(_Line(stripped, top, bottom, left, right, top - bottom_first))
+        _, bottom, right, top_last = _box(textpage, last)
+        lines.append(
+            _Line(stripped, top, bottom, left, right, top - bottom_first, top_last - bottom)
+        )
     return lines
 
 
@@ -228,6 +231,7 @@ _LINE_END_HYPHEN = "\ufffe"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufeff\uffff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_BULLET = re.compile(r"[•◦▪▫■□●○‣⁃∙]\s")  # a list item's line, however full the one before
 _NEIGHBOURS = 6  # lines either side that tell where a line's column ends
 
 
@@ -249,7 +253,8 @@ def _line_spacing(pages: list[list[_Line]]) -> float:
 
 def _paragraphs(lines: list[_Line], spacing: float) -> str:
     """The lines of a page as text: a paragraph's lines joined, a blank line before a paragraph
-    set apart by space (or in a new column), a line break after a line that ends short."""
+    set apart by space (or in a new column), a line break after a line that ends short, before
+    a bulleted one and where the font's size changes."""
     if not lines:
         return ""
     out = [_line_text(lines[0].text)]
@@ -257,9 +262,9 @@ def _paragraphs(lines: list[_Line], spacing: float) -> str:
         before, line, text = lines[index - 1], lines[index], _line_text(lines[index].text)
         if gap > spacing + 0.6 or gap < -1:
             out.append("\n\n" + text)
-        elif abs(before.height - line.height) > 0.2 * max(before.height, line.height):
+        elif abs(before.end_height - line.height) > 0.2 * max(before.end_height, line.height):
             out.append("\n" + text)
-        elif _ends_short(lines, index - 1):
+        elif _ends_short(lines, index - 1) or _BULLET.match(text):
             out.append("\n" + text)
         else:
             out[-1] = _joined(out[-1], text)

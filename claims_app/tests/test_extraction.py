@@ -51,7 +51,7 @@ def _lines(pdf: FPDF, lines: list[str], height: float = 6) -> None:
 
 
 def _report() -> bytes:
-    """Three pages: a heading and two paragraphs, a short page, a page in Korean."""
+    """Three pages: a heading and two paragraphs, a short page, a page in Korean and a list."""
     pdf = _pdf(
         title="Report of the Commission of Inquiry",
         author="Jane Roe; John Doe",
@@ -71,7 +71,19 @@ def _report() -> bytes:
     pdf.add_font("Nanum", fname=str(KOREAN_FONT))
     pdf.set_font("Nanum", size=12)
     _lines(pdf, ["북한 인권 조사위원회 보고서", "조사위원회는 체계적인 인권 침해를 확인하였다."])
+    pdf.ln(8)
+    _lines(
+        pdf, [_full_line(pdf, "• The first finding is that"), _full_line(pdf, "• The second is")]
+    )
     return bytes(pdf.output())
+
+
+def _full_line(pdf: FPDF, start: str) -> str:
+    """`start` and words after it, to nine tenths of the page's width in the current font."""
+    line = start
+    while pdf.get_string_width(line + " more") < 0.9 * pdf.epw:
+        line += " more"
+    return line
 
 
 def _picture_png() -> bytes:
@@ -114,10 +126,16 @@ def test_pdf_keeps_its_heading_and_paragraph_breaks(report):
 
 
 def test_pdf_korean_text_is_read(report):
-    assert (
-        report.pages[2]
-        == "북한 인권 조사위원회 보고서\n조사위원회는 체계적인 인권 침해를 확인하였다."
-    )
+    korean = report.pages[2].split("\n\n")[0]
+    assert korean == "북한 인권 조사위원회 보고서\n조사위원회는 체계적인 인권 침해를 확인하였다."
+
+
+def test_pdf_list_items_keep_their_lines(report):
+    items = report.pages[2].split("\n\n")[1].split("\n")
+    assert [item.split(" more")[0] for item in items] == [
+        "• The first finding is that",
+        "• The second is",
+    ]
 
 
 def test_pdf_metadata_gives_title_authors_and_date(report):
