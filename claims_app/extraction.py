@@ -159,7 +159,7 @@ def _pdf_extract(data: bytes) -> Extracted:
     return Extracted(
         kind=PDF,
         pages=pages,
-        title=_tidy(metadata.get("Title", "")),
+        title=_tidy(metadata.get("Title", "")).replace("\u00ad", ""),
         authors=_authors(metadata.get("Author", "")),
         date=date,
         date_precision=precision,
@@ -228,7 +228,9 @@ def _box(textpage, text_index: int) -> tuple[float, float, float, float]:
 
 # PDFium marks a hyphen it found at a line end, and joins the two lines (U+FFFE).
 _LINE_END_HYPHEN = "\ufffe"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufeff\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufeff\uffff]")
+# A soft hyphen is seen only where a line breaks at it: a line's last tells _joined to join.
+_SOFT_HYPHEN = re.compile(r"\u00ad(?!$)")
 _SPACES = re.compile(r"[^\S\n]+")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _BULLET = re.compile(r"[•◦▪▫■□●○‣⁃∙]\s")  # a list item's line, however full the one before
@@ -268,7 +270,9 @@ def _paragraphs(lines: list[_Line], spacing: float) -> str:
             out.append("\n" + text)
         else:
             out[-1] = _joined(out[-1], text)
-    return "\n".join(_SPACES.sub(" ", part).strip() for part in "".join(out).split("\n")).strip()
+    return "\n".join(
+        _SPACES.sub(" ", part).strip().rstrip("\u00ad") for part in "".join(out).split("\n")
+    ).strip()
 
 
 def _line_text(text: str) -> str:
@@ -277,7 +281,7 @@ def _line_text(text: str) -> str:
         lambda m: m.group(1) if m.group(1).islower() else "-" + m.group(1),
         text,
     )
-    return _CONTROL.sub("", _SPACES.sub(" ", text)).strip()
+    return _SOFT_HYPHEN.sub("", _tidy(text))
 
 
 def _ends_short(lines: list[_Line], index: int) -> bool:
@@ -382,7 +386,7 @@ def _canonical_url(data: bytes, found: str) -> str:
 
 
 def _tidy(value: str) -> str:
-    return _CONTROL.sub("", _SPACES.sub(" ", value)).strip()
+    return _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
 
 
 def _authors(value: str) -> list[str]:
