@@ -63,6 +63,7 @@ bench: $(VENV)/.installed-bench
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/bundle_import.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/reanchor.py
 	$(PY) bench/closest.py
+	$(PY) bench/extract.py
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) bench/pages.py
 	$(PY) bench/datasette.py
 

@@ -314,6 +314,9 @@ FACET_MAX_CLAIMS = int(os.environ.get("FACET_MAX_CLAIMS", "2000"))
 # A search's matches are ranked by relevance up to this many; past it, ranking (or counting)
 # them all would take longer than a page may, and they come newest first, not counted.
 RANK_MAX_MATCHES = int(os.environ.get("RANK_MAX_MATCHES", "5000"))
+# The largest PDF or saved web page a source may be read from (extraction.py), in bytes: a
+# 400-page report is about 10 MB.
+SOURCE_UPLOAD_MAX_BYTES = int(os.environ.get("SOURCE_UPLOAD_MAX_BYTES", str(50 * 1000 * 1000)))
 # The domain name in the Atom feeds' entry ids (tag URIs): set it to the site's public domain,
 # so that an entry keeps its id whatever name the site is reached by. Unset: the request's.
 FEED_ID_DOMAIN = os.environ.get("FEED_ID_DOMAIN", "").strip().lower()
