@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -15,6 +16,7 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
@@ -25,7 +27,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_duplicates, anchoring, annotate, concurrency, selectors, widgets
+from . import admin_duplicates, anchoring, annotate, concurrency, extraction, selectors, widgets
 from .models import (
     Actor,
     Alias,
@@ -412,7 +414,17 @@ def title_from_text(text: str, longest: int) -> str:
 
 
 class SourceForm(forms.ModelForm):
-    """The source's text exactly as pasted: passages are offsets into it."""
+    """The source's text exactly as pasted, or read from a file (a PDF, page by page, or a saved
+    web page): passages are offsets into it."""
+
+    document = forms.FileField(
+        label="Or read it from a file",
+        required=False,
+        help_text="A PDF, or a web page saved as HTML. Its text replaces the text above (a PDF's "
+        "page by page: passages then know their page), and its title, date and address fill "
+        "those left blank. The file is kept, for readers to open at a passage's page.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.html,.htm,application/pdf"}),
+    )
 
     class Meta:
         model = Source
@@ -447,9 +459,45 @@ class SourceForm(forms.ModelForm):
             # A pasted article begins with its headline: a title left blank is taken from it.
             self.fields["title"].required = False
             self.fields["title"].help_text = "Left blank: the text's first line."
+        if "text" in self.fields:
+            self.fields["text"].required = False  # when a file gives it (clean)
+        self.read: extraction.Extracted | None = None
+        self.read_bytes = b""
+
+    def _document_given(self) -> bool:
+        return bool(self.files.get(self.add_prefix("document")))
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if not document:
+            return document
+        limit = settings.SOURCE_UPLOAD_MAX_BYTES
+        if document.size > limit:
+            raise forms.ValidationError(
+                f"This file is {document.size:,} bytes: files of up to {limit:,} are read."
+            )
+        data = document.read()
+        try:
+            self.read = extraction.document_extract(data, max_bytes=limit)
+        except extraction.ExtractionError as error:
+            raise forms.ValidationError(str(error)) from None
+        self.read_bytes = data
+        return document
 
     def clean(self):
         cleaned = super().clean()
+        read = self.read
+        if read is not None:
+            text, breaks = anchoring.pages_join(read.pages)
+            cleaned["text"], self.instance.page_breaks = text, breaks
+            for name, value in (("title", read.title), ("url", read.url)):
+                if name in self.fields and not cleaned.get(name) and value:
+                    limit = Source._meta.get_field(name).max_length
+                    cleaned[name] = value[:limit]
+            if "date" in self.fields and not cleaned.get("date") and read.date:
+                cleaned["date"], cleaned["date_precision"] = read.date, read.date_precision
+        elif "text" in self.fields and not cleaned.get("text") and "text" not in self.errors:
+            self.add_error("text", "Paste its text, or read it from a file.")
         if "title" in self.fields and not cleaned.get("title") and cleaned.get("text"):
             cleaned["title"] = self.instance.title = title_from_text(
                 cleaned["text"], Source._meta.get_field("title").max_length
@@ -462,7 +510,7 @@ class SourceForm(forms.ModelForm):
         # into CRLF (moving every passage) just by being saved.
         if "\r\n" not in (self.instance.text or ""):
             text = text.replace("\r\n", "\n")
-        if self.instance.paginated and text != self.instance.text:
+        if self.instance.paginated and text != self.instance.text and not self._document_given():
             # Its pages would no longer begin where it says.
             raise forms.ValidationError(
                 "This source's text was read from its pages (a PDF, a bundle's pages), page by "
@@ -536,7 +584,7 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
         (
             "Full text",
             {
-                "fields": ["text"],
+                "fields": ["text", "document"],
                 "description": "To make a passage, select its words in the text and press "
                 "“Make a passage of the selected words”: it is saved with the source.",
             },
@@ -552,10 +600,42 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if form.read is not None:
+            self._original_keep(request, obj, form.read, form.read_bytes)
         report = obj.reanchor_report  # set when the save changed the text
         if report is not None:
             level = messages.WARNING if report.changed else messages.INFO
             self.message_user(request, f"The text changed: {report}.", level)
+
+    def _original_keep(self, request, obj, read, data: bytes) -> None:
+        """Keep the file the text was read from, and name who the file says wrote and
+        published it: those the record knows by that name are linked, if the source names
+        nobody yet; the others are for the curator to add."""
+        obj.original.save(f"original.{read.kind.lower()}", ContentFile(data), save=False)
+        Source.objects.filter(pk=obj.pk).update(original=obj.original.name)
+        unknown = []
+        if read.authors and not obj.authorships.exists():
+            for position, name in enumerate(read.authors):
+                actor = Actor.objects.by_name(name).first()
+                if actor is None:
+                    unknown.append(name)
+                else:
+                    Authorship.objects.get_or_create(
+                        source=obj, actor=actor, defaults={"position": position}
+                    )
+        if read.publisher and obj.publisher_id is None:
+            actor = Actor.objects.by_name(read.publisher).first()
+            if actor is None:
+                unknown.append(read.publisher)
+            else:
+                Source.objects.filter(pk=obj.pk).update(publisher=actor)
+        if read.kind == extraction.PDF:
+            said = f"Read its text from the PDF, {len(read.pages)} page(s)."
+        else:
+            said = "Read its text from the saved web page."
+        if unknown:
+            said += f" The file also names {', '.join(unknown)}, not in the record: add them."
+        self.message_user(request, said, messages.INFO)
 
     @admin.display(description="passages", ordering="_passages")
     def passage_count(self, obj):
@@ -578,7 +658,7 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
         (_, first), *rest = fieldsets
         text = next(o for _, o in rest if "text" in o["fields"])
         rest = [(name, o) for name, o in rest if o is not text]
-        fields = ["title", "text", *first["fields"][1:]]
+        fields = ["title", "text", "document", *first["fields"][1:]]
         return [(None, {**text, **first, "fields": fields}), *rest]
 
     def render_change_form(self, request, context, *args, **kwargs):

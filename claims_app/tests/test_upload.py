@@ -1,0 +1,143 @@
+"""A source read from a file in the admin (issue 18): a PDF page by page, or a saved web page;
+its original kept and served; a scan or a file of another type refused, nothing saved."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from fpdf import FPDF
+
+from claims_app.models import Passage, Source
+
+from .test_admin import _inline_management
+
+pytestmark = pytest.mark.django_db
+
+PAGE_WORDS = [
+    "Report of the inquiry. Contents.",
+    "Chapter one: the camps.",
+    "The camps hold between 80,000 and 120,000 political prisoners.",
+]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+def _pdf(pages: list[str]) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title("Report of the inquiry")
+    pdf.set_creation_date(datetime.datetime(2014, 2, 7, tzinfo=datetime.UTC))
+    pdf.set_font("Helvetica", size=12)
+    for words in pages:
+        pdf.add_page()
+        pdf.cell(0, 10, words)
+    return bytes(pdf.output())
+
+
+def _form(**fields) -> dict:
+    return {
+        "title": "",
+        "slug": "",
+        "kind": "report",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "text": "",
+        **_inline_management("authorships"),
+        **_inline_management("passages"),
+        **fields,
+    }
+
+
+def test_a_pdf_is_read_page_by_page_and_kept(editor_client, media_root):
+    document = SimpleUploadedFile("coi.pdf", _pdf(PAGE_WORDS), content_type="application/pdf")
+    data = _form(document=document, **_inline_management("passages", total=1))
+    data["passages-0-quote"] = "between 80,000 and 120,000 political prisoners"
+    response = editor_client.post("/admin/claims_app/source/add/", data, follow=True)
+    assert response.status_code == 200, response.content.decode()[:3000]
+    assert "Read its text from the PDF, 3 page(s)." in response.content.decode()
+    source = Source.objects.get()
+    assert source.title == "Report of the inquiry"
+    assert (source.date, source.page_count) == (datetime.date(2014, 2, 7), 3)
+    assert source.text.split("\n") == PAGE_WORDS
+    passage = Passage.objects.get()
+    assert (passage.page, passage.pages_display) == (3, "p. 3")
+    assert source.original_kind == "pdf"
+    assert (media_root / source.original.name).read_bytes() == document.open().read()
+
+
+def test_a_saved_web_page_gives_its_main_text_title_and_address(editor_client):
+    page = (
+        "<!doctype html><html><head><title>Camps | News</title>"
+        '<link rel="canonical" href="https://news.example/camps"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>Camps</h1>"
+        + "".join(
+            f"<p>The inquiry heard testimony about the camps, paragraph {n}.</p>" for n in range(6)
+        )
+        + "</article><footer>Advertisement</footer></body></html>"
+    )
+    document = SimpleUploadedFile("page.html", page.encode(), content_type="text/html")
+    response = editor_client.post("/admin/claims_app/source/add/", _form(document=document))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    source = Source.objects.get()
+    assert "paragraph 5" in source.text and "Advertisement" not in source.text
+    assert source.url == "https://news.example/camps"
+    assert (source.page_count, source.original_kind) == (0, "html")
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("scan.pdf", None, "This PDF is a scan"),
+        ("report.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a PDF or a web page"),
+    ],
+)
+def test_a_scan_or_another_type_is_refused_and_nothing_is_saved(
+    editor_client, media_root, name, content, message
+):
+    if content is None:  # a page with a picture and no text: a scan
+        from PIL import Image
+
+        picture = media_root / "scan.png"
+        Image.new("RGB", (200, 100), "white").save(picture)
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.image(str(picture), x=10, y=10, w=100)
+        content = bytes(pdf.output())
+        picture.unlink()
+    document = SimpleUploadedFile(name, content, content_type="application/pdf")
+    response = editor_client.post("/admin/claims_app/source/add/", _form(document=document))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Source.objects.count() == 0 and not any(media_root.iterdir())
+
+
+def test_a_new_version_of_a_pdf_moves_passages_to_their_new_pages(editor_client):
+    first = SimpleUploadedFile("v1.pdf", _pdf(PAGE_WORDS), content_type="application/pdf")
+    data = _form(document=first, title="COI report", **_inline_management("passages", total=1))
+    data["passages-0-quote"] = "between 80,000 and 120,000 political prisoners"
+    assert editor_client.post("/admin/claims_app/source/add/", data).status_code == 302
+    source, passage = Source.objects.get(), Passage.objects.get()
+    assert passage.page == 3
+    corrected = ["Corrigendum.", *PAGE_WORDS]
+    second = SimpleUploadedFile("v2.pdf", _pdf(corrected), content_type="application/pdf")
+    data = _form(
+        document=second,
+        title=source.title,
+        slug=source.slug,
+        text=source.text,
+        **_inline_management("authorships"),
+        **_inline_management("passages", total=1, initial=1),
+    )
+    data.update({"passages-0-id": passage.pk, "passages-0-source": source.pk})
+    data["passages-0-quote"] = passage.quote
+    data["passages-0-start"] = passage.start
+    response = editor_client.post(f"/admin/claims_app/source/{source.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    passage.refresh_from_db()
+    assert (passage.page, passage.changed) == (4, False)
+    assert passage.source.text.startswith("Corrigendum.\n")
