@@ -6,10 +6,13 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from fpdf import FPDF
+from playwright.sync_api import expect
 
 from claims_app.models import Passage, Source
 
+from .actions import Hands
 from .test_admin import _inline_management
+from .test_annotate_journey import curator  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +144,41 @@ def test_a_new_version_of_a_pdf_moves_passages_to_their_new_pages(editor_client)
     passage.refresh_from_db()
     assert (passage.page, passage.changed) == (4, False)
     assert passage.source.text.startswith("Corrigendum.\n")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_curator_uploads_a_pdf_annotates_page_3_and_a_reader_cites_p_3(
+    curator,  # noqa: F811 (the fixture imported above)
+    media_root,
+    tmp_path,
+):
+    """In Chromium: upload a PDF, select words on its page 3 in the annotation view, publish;
+    the reader's citation says "p. 3" and its PDF link opens our copy at page 3."""
+    page, guard, _ = curator
+    report = tmp_path / "coi-report.pdf"
+    report.write_bytes(_pdf(PAGE_WORDS))
+    words = "between 80,000 and 120,000 political prisoners"
+
+    page.locator("tr.model-source a.addlink").click()
+    page.get_by_label("Or read it from a file").set_input_files(report)
+    page.get_by_role("button", name="Save and annotate").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Annotate")
+    Hands(page).select_words("#annotate-text", words, "words on page 3")
+    page.get_by_label("Who", exact=True).fill(guard.name)
+    page.get_by_label("Which claim").fill("The camps hold up to 120,000 political prisoners.")
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator("#annotate-status")).to_contain_text("Saved:")
+
+    passage = Passage.objects.get()
+    assert passage.page == 3
+    page.goto(passage.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("p. 3")
+    citation = page.locator("#citation").inner_text()
+    assert "p. 3" in citation, citation
+    link = page.locator('a[href$="/original.pdf#page=3"]').first
+    expect(link).to_be_visible()
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline")
+    assert response.body() == report.read_bytes()
