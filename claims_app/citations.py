@@ -473,8 +473,12 @@ def _shielded_names(value):
 
 
 def citations_styled(ref: Reference) -> list[tuple[str, str]]:
-    """(label, HTML) of the reference in each style, in STYLES' order."""
-    return [(spec.label, citation_styled(ref, key)) for key, spec in STYLES.items()]
+    """(label, HTML) of the reference in each style, in STYLES' order; a note's label says
+    it is one ("Chicago, note"): a reader copies it to a footnote, not to the bibliography."""
+    return [
+        (f"{spec.label}, note" if _locator(ref, key) else spec.label, citation_styled(ref, key))
+        for key, spec in STYLES.items()
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def paged_claim(db):
     )
     DisputeFactory(
         claim=claim,
-        actor=ActorFactory(name="The Critic"),
+        actor=ActorFactory(name="A Reviewer"),
         passage=PassageFactory(source=source, words="more than\n130,000 people"),
     )
     return claim

@@ -216,3 +216,66 @@ def test_a_changed_passage_shows_its_cited_context_cut_at_words(client, disputed
     shown = re.search(r"</mark>(.*?)</p>", page, flags=re.S)[1]
     assert len(suffix) == 32 and not suffix.endswith(" ")  # the stored context ends mid-word
     assert shown == suffix[: suffix.rindex(" ")] + "…"
+
+
+def _paged_passages():
+    """The passage on page 3 of `paged_claim`'s report, and the one across pages 3 and 4."""
+    return Passage.objects.filter(source__slug="coi-report").order_by("start")
+
+
+def test_a_passage_twin_names_its_pages_and_annotates_its_page(client, paged_claim):
+    on_three, across = _paged_passages()
+    page_three_begins = paged_claim.statements.get().passage.source.page_breaks[1]
+    for passage, page_end, position in (
+        (on_three, None, (0, len("Witnesses described the camps"))),
+        (across, 4, (41, 41 + len("more than\n130,000 people"))),
+    ):
+        data = client.get(f"/passages/{passage.pk}.json").json()
+        assert (data["page"], data["page_end"]) == (3, page_end)
+        # Counted from where page 3 begins.
+        start, end = (page_three_begins + at for at in position)
+        assert passage.source.text[start:end] == passage.quote
+        assert data["annotation"]["target"] == {
+            "source": "http://localhost/sources/coi-report/",
+            "selector": [
+                {
+                    "type": "FragmentSelector",
+                    "conformsTo": "http://tools.ietf.org/rfc/rfc3778",
+                    "value": "page=3",
+                    "refinedBy": [
+                        {
+                            "type": "TextQuoteSelector",
+                            "exact": passage.quote,
+                            "prefix": passage.prefix,
+                            "suffix": passage.suffix,
+                        },
+                        {
+                            "type": "TextPositionSelector",
+                            "start": position[0],
+                            "end": position[1],
+                        },
+                    ],
+                }
+            ],
+        }
+
+
+def test_a_passage_without_pages_has_null_pages_and_its_annotation_no_page(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    data = client.get(f"/passages/{passage.pk}.json").json()
+    assert (data["page"], data["page_end"]) == (None, None)
+    assert [s["type"] for s in data["annotation"]["target"]["selector"]] == [
+        "TextQuoteSelector",
+        "TextPositionSelector",
+    ]
+
+
+def test_a_changed_passage_on_a_page_is_annotated_by_its_words_on_its_page(client, paged_claim):
+    on_three, _ = _paged_passages()
+    source = on_three.source
+    # Words of the same length: the page breaks stay where they were.
+    source.text = source.text.replace("Witnesses described", "Witnesses portrayed")
+    source.save()
+    [page] = client.get(f"/passages/{on_three.pk}.json").json()["annotation"]["target"]["selector"]
+    assert page["value"] == "page=3"
+    assert [s["type"] for s in page["refinedBy"]] == ["TextQuoteSelector"]

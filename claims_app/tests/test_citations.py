@@ -451,7 +451,8 @@ def _embedded_metadata(page_html: bytes) -> dict:
     else journalArticle, guessed from citation_title), the first value of each mapped tag,
     one creator a citation_author ("Family, Given" split at the comma, else at the last space,
     as ZU.cleanAuthor does), and
-    the URL from citation_public_url, else citation_abstract_html_url."""
+    the URL from citation_public_url, else citation_abstract_html_url; the pages from
+    citation_firstpage and citation_lastpage, joined by "-"."""
     head = lxml_html.fromstring(page_html).find("head")
     tags: dict[str, list[str]] = {}
     for meta in head.iter("meta"):
@@ -486,6 +487,10 @@ def _embedded_metadata(page_html: bytes) -> dict:
         if tag in first:
             item[field] = first[tag]
     item.setdefault("url", first.get("citation_abstract_html_url"))
+    if "citation_firstpage" in first:
+        item["pages"] = "-".join(
+            first[tag] for tag in ("citation_firstpage", "citation_lastpage") if tag in first
+        )
     dublin_core = {name: values for name, values in tags.items() if name.startswith("DC.")}
     return {"item": item, "dc": dublin_core}
 
@@ -586,3 +591,120 @@ def test_every_format_takes_any_text_and_escapes_it(
     [record] = rispy.loads(citations.ris(ref))
     assert record["urls"] == [FRAGMENT]
     json.dumps(citations.csl_item(ref))
+
+
+# ---------------------------------------------------------------------------------------------
+# A passage of a document read from pages (issue 18): cited at its page, as researchers do
+
+
+def _report(**changes) -> Reference:
+    report = {
+        "title": "Report of the commission of inquiry",
+        "kind": "report",
+        "authors": (Author("Commission of Inquiry", False),),
+        "publisher": "United Nations",
+        "date": datetime.date(2014, 2, 7),
+        "fragment_url": "",
+    }
+    return _reference(**{**report, **changes})
+
+
+def test_a_passage_on_a_page_is_cited_at_its_page_in_every_format():
+    on_page = _report(page=123)
+    assert citations.citation_plain(on_page) == (
+        "Commission of Inquiry, “Report of the commission of inquiry”, United Nations, "
+        "7 February 2014, p. 123. Passage: “arbitrary detention”. "
+        f"Original: {ORIGINAL}; permalink: {PERMALINK}"
+    )
+    assert citations.citations_styled(on_page) == [
+        # APA 7 (10.4's part of a report): the pages after the title, in parentheses.
+        (
+            "APA",
+            "Commission of Inquiry. (2014). <i>Report of the commission of inquiry</i> "
+            f"(p. 123). United Nations. {ORIGINAL}",
+        ),
+        # Chicago's bibliography lists the whole report; the page is cited in the note.
+        (
+            "Chicago, note",
+            "Commission of Inquiry, <i>Report of the Commission of Inquiry</i> "
+            f"(United Nations, 2014), 123, {ORIGINAL}.",
+        ),
+        # MLA 9: the page after the date, "p.".
+        (
+            "MLA",
+            "Commission of Inquiry. <i>Report of the Commission of Inquiry</i>. United Nations, "
+            f"7 Feb. 2014, p. 123, {ORIGINAL}.",
+        ),
+    ]
+    assert citations.csl_item(on_page)["page"] == "123"
+    fields = bibtexparser.parse_string(citations.bibtex(on_page)).entries[0].fields_dict
+    assert fields["pages"].value == "123"
+    [record] = rispy.loads(citations.ris(on_page))
+    assert record["start_page"] == "123" and "end_page" not in record
+
+
+def test_a_passage_across_a_page_break_is_cited_at_both_pages():
+    across = _report(page=123, page_end=124)
+    assert ", 7 February 2014, pp. 123–124. Passage:" in citations.citation_plain(across)
+    styled = dict(citations.citations_styled(across))
+    assert "<i>Report of the commission of inquiry</i> (pp. 123–124)." in styled["APA"]
+    # Chicago and MLA shorten the second number as their rules say (CMOS 9.64, MLA 9 2.136).
+    assert f"(United Nations, 2014), 123–24, {ORIGINAL}." in styled["Chicago, note"]
+    assert f"7 Feb. 2014, pp. 123–24, {ORIGINAL}." in styled["MLA"]
+    assert citations.csl_item(across)["page"] == "123-124"
+    fields = bibtexparser.parse_string(citations.bibtex(across)).entries[0].fields_dict
+    assert fields["pages"].value == "123--124"
+    [record] = rispy.loads(citations.ris(across))
+    assert (record["start_page"], record["end_page"]) == ("123", "124")
+
+
+def test_an_unsigned_report_is_cited_at_its_pages_once_in_each_style():
+    across = _report(authors=(), page=123, page_end=124)
+    assert dict(citations.citations_styled(across)) == {
+        "APA": "<i>Report of the commission of inquiry</i> (pp. 123–124). (2014). United Nations. "
+        f"{ORIGINAL}",
+        "Chicago, note": "<i>Report of the Commission of Inquiry</i> (United Nations, 2014), "
+        f"123–24, {ORIGINAL}.",
+        "MLA": "<i>Report of the Commission of Inquiry</i>. United Nations, 7 Feb. 2014, "
+        f"pp. 123–24, {ORIGINAL}.",
+    }
+
+
+def test_a_passage_page_cites_its_pages_in_the_page_and_the_downloads(client, paged_claim):
+    on_three, across = (
+        Passage.objects.filter(source__slug="coi-report").order_by("start").select_related()
+    )
+    for passage, pages, styled_pages, bib, ris_pages in (
+        (on_three, "p. 3", "3", "3", ("3", None)),
+        (across, "pp. 3–4", "3–4", "3--4", ("3", "4")),
+    ):
+        page = lxml_html.fromstring(client.get(f"/passages/{passage.pk}/").content)
+        citation = page.get_element_by_id("citation").text_content()
+        assert citation.startswith(
+            f"“Report of the commission of inquiry”, United Nations, 7 February 2014, {pages}. "
+        )
+        styled = _styled_on_page(client, f"/passages/{passage.pk}/")
+        assert f"<i>Report of the commission of inquiry</i> ({pages})." in styled["APA"]
+        assert f"(United Nations, 2014), {styled_pages}, http" in styled["Chicago, note"]
+        assert f"7 Feb. 2014, {pages}, http" in styled["MLA"]
+        saved = _embedded_metadata(client.get(f"/passages/{passage.pk}/").content)
+        assert saved["item"]["pages"] == bib.replace("--", "-")
+
+        [item] = client.get(f"/passages/{passage.pk}.csl.json").json()
+        assert item["page"] == bib.replace("--", "-")
+        [entry] = bibtexparser.parse_string(
+            client.get(f"/passages/{passage.pk}.bib").content.decode()
+        ).entries
+        assert entry.fields_dict["pages"].value == bib
+        [record] = rispy.loads(client.get(f"/passages/{passage.pk}.ris").content.decode())
+        assert (record["start_page"], record.get("end_page")) == ris_pages
+
+
+def test_a_source_and_a_passage_without_pages_cite_none(client, paged_claim, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    assert "p. " not in client.get(f"/passages/{passage.pk}/").content.decode()
+    assert "page" not in client.get(f"/passages/{passage.pk}.csl.json").json()[0]
+    assert "pages" not in client.get(f"/passages/{passage.pk}.bib").content.decode()
+    # The paginated source as a whole is cited as a whole.
+    assert "pages" not in client.get("/sources/coi-report.bib").content.decode()
+    assert "SP  -" not in client.get("/sources/coi-report.ris").content.decode()

@@ -419,3 +419,38 @@ def test_a_topic_page_paginates_its_claims(client, settings):
     assert response.status_code == 400 and "page" in response.content.decode()
     twin = client.get(f"/topics/{topic.slug}.json?page=2").json()["claims"]
     assert twin["count"] == 5 and len(twin["results"]) == 2
+
+
+def _source_line(html: str) -> str:
+    line = re.search(r'<p class="source-line">(.*?)</p>', html, flags=re.S)[1]
+    return re.sub(r"<[^>]+>", "", line)
+
+
+def test_a_passage_of_a_paginated_source_names_its_pages(client, paged_claim):
+    statement, dispute = paged_claim.statements.get(), paged_claim.disputes.get()
+    for passage, pages in ((statement.passage, "p. 3"), (dispute.passage, "pp. 3–4")):
+        assert _source_line(_text(client.get(f"/passages/{passage.pk}/"))) == (
+            f"From Report of the commission of inquiry, United Nations, 7 February 2014, {pages}."
+        )
+    # Where the claim and its disputant cite it, the cards say so too.
+    cited = "In Report of the commission of inquiry, 7 February 2014"
+    assert _cards(client, paged_claim.get_absolute_url()) == [
+        f"{cited}, p. 3.",
+        f"{cited}, pp. 3–4.",
+    ]
+    assert _cards(client, dispute.actor.get_absolute_url()) == [f"{cited}, pp. 3–4."]
+
+
+def _cards(client, url: str) -> list[str]:
+    """Where each statement or dispute on the page is from, as its card says it."""
+    cards = re.findall(
+        r'<p class="meta">\s*(In .*?)\s*<a class="permalink"', _text(client.get(url))
+    )
+    return [re.sub(r"<[^>]+>", "", card) for card in cards]
+
+
+def test_a_passage_of_a_source_without_pages_names_none(client, disputed_claim):
+    passage = disputed_claim.statements.get().passage
+    assert _source_line(_text(client.get(f"/passages/{passage.pk}/"))).endswith(
+        f"{passage.source.publisher.name}."
+    )

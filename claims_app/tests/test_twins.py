@@ -366,3 +366,13 @@ def test_queries_do_not_grow_with_related_rows(query_counts, url):
     (one_status, one), (many_status, many) = query_counts[url]
     assert one_status == many_status == 200, url
     assert one == many, url
+
+
+def test_the_claim_twin_names_the_pages_of_its_passages(client, paged_claim, disputed_claim):
+    data = client.get(f"/claims/{paged_claim.slug}.json").json()
+    [statement], [dispute] = data["statements"], data["disputes"]
+    assert (statement["passage"]["page"], statement["passage"]["page_end"]) == (3, None)
+    assert (dispute["passage"]["page"], dispute["passage"]["page_end"]) == (3, 4)
+    # A passage of a source without pages: null.
+    [statement] = client.get(f"/claims/{disputed_claim.slug}.json").json()["statements"]
+    assert (statement["passage"]["page"], statement["passage"]["page_end"]) == (None, None)
