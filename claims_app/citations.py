@@ -351,7 +351,8 @@ _URL_STANDIN = "https://url.invalid/"
 
 def citation_styled(ref: Reference, style: str) -> str:
     """The reference's bibliography entry in `style` (a key of STYLES), as HTML (its text
-    escaped, titles in `<i>`)."""
+    escaped, titles in `<i>`); for a passage on a page in a style whose entry has no place
+    for it (Chicago), the style's note citing that page."""
     # Formatting takes citeproc-py some 15-45 ms a style: a source's entry is made once a
     # process, and each of its passages' takes it with its own address.
     anonymous = dataclasses.replace(

@@ -94,10 +94,11 @@ def _citation_summary(item: Statement | Dispute) -> str:
     return "".join(
         [
             format_html(
-                "<blockquote><p>{}</p></blockquote><p>{} <cite>{}</cite>.</p>",
+                "<blockquote><p>{}</p></blockquote><p>{} <cite>{}</cite>{}.</p>",
                 item.passage.quote,
                 f"As reported by {reporters} in" if reporters else "In",
                 item.passage.source.title,
+                f", {item.passage.pages_display}" if item.passage.pages_display else "",
             ),
             format_html("<p>{}</p>", item.note) if item.note else "",
         ]

@@ -474,3 +474,11 @@ def test_each_sitemap_address_carries_its_pages_last_change_as_a_day(client, dis
     xml = client.get("/sitemap-claims.xml").content.decode()
     day = claim.updated_at.astimezone(datetime.UTC).strftime("%Y-%m-%d")
     assert re.search(rf"<loc>[^<]*/claims/{claim.slug}/</loc><lastmod>{day}</lastmod>", xml)
+
+
+def test_a_feed_entry_names_the_pages_its_words_are_on(client, paged_claim):
+    [entry] = _feed(client, "/feeds/disputes.atom").entries
+    assert "<cite>Report of the commission of inquiry</cite>, pp. 3–4.</p>" in entry.summary
+    reviewer = paged_claim.disputes.get().actor
+    [entry] = _feed(client, f"/feeds/actors/{reviewer.slug}.atom").entries
+    assert "<cite>Report of the commission of inquiry</cite>, pp. 3–4.</p>" in entry.summary
