@@ -407,7 +407,7 @@ def source(request, source: Source) -> dict:
         "text": source.text,
         "pages": [_absolute(request, source.page_url(n)) for n in range(1, source.page_count + 1)],
         "passages": [
-            {**_passage_ref(request, p), "start": p.start, "end": p.end}
+            {**_passage_ref(request, p, pages=True), "start": p.start, "end": p.end}
             for p in source.passages_public
         ],
         "claims": page(

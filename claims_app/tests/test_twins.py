@@ -376,3 +376,11 @@ def test_the_claim_twin_names_the_pages_of_its_passages(client, paged_claim, dis
     # A passage of a source without pages: null.
     [statement] = client.get(f"/claims/{disputed_claim.slug}.json").json()["statements"]
     assert (statement["passage"]["page"], statement["passage"]["page_end"]) == (None, None)
+
+
+def test_the_source_twin_names_the_pages_of_its_passages(client, paged_claim):
+    passages = client.get("/sources/coi-report.json").json()["passages"]
+    assert [(p["quote"], p["page"], p["page_end"]) for p in passages] == [
+        ("Witnesses described the camps", 3, None),
+        ("more than\n130,000 people", 3, 4),
+    ]
