@@ -617,7 +617,7 @@ def test_a_passage_on_a_page_is_cited_at_its_page_in_every_format():
         f"Original: {ORIGINAL}; permalink: {PERMALINK}"
     )
     assert citations.citations_styled(on_page) == [
-        # APA 7 (10.4's part of a report): the pages after the title, in parentheses.
+        # APA 7, a part of a report: the pages after the title, in parentheses.
         (
             "APA",
             "Commission of Inquiry. (2014). <i>Report of the commission of inquiry</i> "
@@ -648,7 +648,7 @@ def test_a_passage_across_a_page_break_is_cited_at_both_pages():
     assert ", 7 February 2014, pp. 123–124. Passage:" in citations.citation_plain(across)
     styled = dict(citations.citations_styled(across))
     assert "<i>Report of the commission of inquiry</i> (pp. 123–124)." in styled["APA"]
-    # Chicago and MLA shorten the second number as their rules say (CMOS 9.64, MLA 9 2.136).
+    # Chicago and MLA shorten the second number, as their styles' page-range-format says.
     assert f"(United Nations, 2014), 123–24, {ORIGINAL}." in styled["Chicago, note"]
     assert f"7 Feb. 2014, pp. 123–24, {ORIGINAL}." in styled["MLA"]
     assert citations.csl_item(across)["page"] == "123-124"
@@ -708,3 +708,17 @@ def test_a_source_and_a_passage_without_pages_cite_none(client, paged_claim, dis
     # The paginated source as a whole is cited as a whole.
     assert "pages" not in client.get("/sources/coi-report.bib").content.decode()
     assert "SP  -" not in client.get("/sources/coi-report.ris").content.decode()
+
+
+# APA gives the place in a web page or a speech in the in-text citation, not in the reference:
+# its entry of them has no pages.
+_NO_PAGES_IN_ENTRY = {("apa", "webpage"), ("apa", "speech")}
+
+
+@pytest.mark.parametrize("kind", [kind for kind, _ in Source.Kind.choices])
+def test_every_style_prints_a_passages_pages_for_every_kind_of_source(kind):
+    across = _report(kind=kind, authors=(Author("Jane Roe", True),), page=123, page_end=124)
+    for style in citations.STYLES:
+        entry = citations.citation_styled(across, style)
+        printed = re.search(r"\b123–(?:124|24)\b", entry) is not None
+        assert printed is ((style, kind) not in _NO_PAGES_IN_ENTRY), (style, entry)
