@@ -6,6 +6,7 @@ return, so a twin shows exactly what its page shows.
 
 from __future__ import annotations
 
+from .anchoring import PAGE_SEPARATOR
 from .models import Actor, Claim, DeletedPassage, Dispute, Passage, Source, Statement, Topic
 
 
@@ -86,20 +87,23 @@ def passage(request, passage: Passage) -> dict:
 
 def _annotation(url: str, source_url: str, passage: Passage) -> dict:
     """The passage as a W3C Web Annotation of our copy of the source (the offsets count into
-    its text). A changed passage's cited words are no longer at any position: it has none."""
-    selectors = [
-        {
-            "type": "TextQuoteSelector",
-            "exact": passage.quote,
-            "prefix": passage.prefix,
-            "suffix": passage.suffix,
-        },
-    ]
+    its text). A changed passage's cited words are no longer at any position: it has none.
+    In a source read from pages, the words are selected within their page: a FragmentSelector
+    of the page, refined by the text selectors, whose offsets and context are the page's."""
+    prefix, suffix, origin = passage.prefix, passage.suffix, 0
     page = passage.page
-    # Offsets in Unicode code points, end exclusive: into the source's text, or, refining its
-    # page, into that page's text (which begins after the break before it).
-    origin = passage.source.page_breaks[page - 2] if page and page > 1 else 0
+    if page and not passage.changed:
+        breaks, text = passage.source.page_breaks, passage.source.text
+        origin = breaks[page - 2] if page > 1 else 0
+        last = passage.page_end or page
+        last_ends = breaks[last - 1] - len(PAGE_SEPARATOR) if last <= len(breaks) else len(text)
+        prefix = prefix[max(0, len(prefix) - (passage.start - origin)) :]
+        suffix = suffix[: max(0, last_ends - passage.end)]
+    selectors = [
+        {"type": "TextQuoteSelector", "exact": passage.quote, "prefix": prefix, "suffix": suffix},
+    ]
     if not passage.changed:
+        # Offsets in Unicode code points, end exclusive.
         selectors.append(
             {
                 "type": "TextPositionSelector",
@@ -108,8 +112,8 @@ def _annotation(url: str, source_url: str, passage: Passage) -> dict:
             }
         )
     if page:
-        # The page of a document read from pages, as a PDF's fragment names it (RFC 3778), the
-        # words within it; a passage that crosses a break is refined from its first page on.
+        # The page as a PDF's fragment names it (RFC 3778); a passage that crosses a break is
+        # refined from its first page on.
         selectors = [
             {
                 "type": "FragmentSelector",

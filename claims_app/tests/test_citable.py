@@ -225,14 +225,15 @@ def _paged_passages():
 
 def test_a_passage_twin_names_its_pages_and_annotates_its_page(client, paged_claim):
     on_three, across = _paged_passages()
-    page_three_begins = paged_claim.statements.get().passage.source.page_breaks[1]
-    for passage, page_end, position in (
-        (on_three, None, (0, len("Witnesses described the camps"))),
-        (across, 4, (41, 41 + len("more than\n130,000 people"))),
+    page_three_begins = on_three.source.page_breaks[1]
+    # Offsets and context within page 3 ("Witnesses described the camps. They hold more
+    # than"), the words of a passage that crosses to page 4 running on into it.
+    for passage, page_end, position, prefix, suffix in (
+        (on_three, None, (0, 29), "", ". They hold more than"),
+        (across, 4, (41, 65), " described the camps. They hold ", ", the commission found."),
     ):
         data = client.get(f"/passages/{passage.pk}.json").json()
         assert (data["page"], data["page_end"]) == (3, page_end)
-        # Counted from where page 3 begins.
         start, end = (page_three_begins + at for at in position)
         assert passage.source.text[start:end] == passage.quote
         assert data["annotation"]["target"] == {
@@ -246,14 +247,10 @@ def test_a_passage_twin_names_its_pages_and_annotates_its_page(client, paged_cla
                         {
                             "type": "TextQuoteSelector",
                             "exact": passage.quote,
-                            "prefix": passage.prefix,
-                            "suffix": passage.suffix,
+                            "prefix": prefix,
+                            "suffix": suffix,
                         },
-                        {
-                            "type": "TextPositionSelector",
-                            "start": position[0],
-                            "end": position[1],
-                        },
+                        {"type": "TextPositionSelector", "start": position[0], "end": position[1]},
                     ],
                 }
             ],
