@@ -77,6 +77,12 @@ def passage(request, passage: Passage) -> dict:
             "title": source.title,
             "url": source_url,
             "original_url": source.url or None,
+            # Our copy of the file its text was read from (a PDF at the passage's page).
+            "original_file": (
+                _absolute(request, source.original_url(passage.page))
+                if source.original
+                else None
+            ),
         },
         "text_fragment_url": passage.text_fragment_url or None,
         "statements": [_statement(request, s) for s in passage.statements_public],

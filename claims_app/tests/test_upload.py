@@ -182,3 +182,6 @@ def test_a_curator_uploads_a_pdf_annotates_page_3_and_a_reader_cites_p_3(
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"].startswith("inline")
     assert response.body() == report.read_bytes()
+    twin = page.request.get(f"{passage.get_absolute_url().rstrip('/')}.json").json()
+    assert twin["source"]["original_file"].endswith("/original.pdf#page=3")
+    assert (twin["page"], twin["page_end"]) == (3, None)
