@@ -98,6 +98,52 @@ def pages(claims: int, passage_id: int) -> list[tuple[str, str]]:
     ]
 
 
+REPORT = "a-400-page-report"
+REPORT_PAGES = 400
+
+
+def long_report() -> int:
+    """A 400-page report read from pages (issue 18: a Commission of Inquiry report is about
+    that long), about a megabyte of text, cited by a published claim on pages 3, 200 (across
+    the break to 201) and 399; returns the id of the passage on page 200."""
+    from claims_app import anchoring
+    from claims_app.models import Actor, Source, Statement
+
+    existing = Passage.objects.filter(source__slug=REPORT, quote__startswith="Page 200")
+    if existing.exists():  # kept from an earlier run (BENCH_KEEP_DB=1)
+        return existing.get().pk
+    words = " ".join(Source.objects.order_by("pk").values_list("text", flat=True)[:3])
+    words = words.replace("\n", " ")
+    pages = [f"Page {n} of the report. {words[(n * 997) % 20_000 :][:2500]}" for n in range(1, 401)]
+    text, breaks = anchoring.pages_join(pages)
+    report = Source.objects.create(
+        title="A 400-page report", slug=REPORT, kind="report", text=text, page_breaks=breaks
+    )
+    claim = Claim.objects.create(text="The report's figure, cited across its pages.")
+    actor = Actor.objects.order_by("pk").first()
+    cited = None
+    for number in (3, 200, 399):
+        start = text.index(f"Page {number} of the report")
+        end = breaks[number] + 20 if number == 200 else start + 40
+        passage = Passage.objects.create(
+            source=report, start=start, end=end, quote=text[start:end]
+        )
+        Statement.objects.create(claim=claim, actor=actor, passage=passage)
+        cited = passage.pk if number == 200 else cited
+    claim.published = True
+    claim.save()
+    return cited
+
+
+def report_pages(passage_id: int) -> list[tuple[str, str]]:
+    return [
+        (f"source: a {REPORT_PAGES}-page report", f"/sources/{REPORT}/"),
+        ("a page of it", f"/sources/{REPORT}/pages/200/"),
+        ("a page of it, .json", f"/sources/{REPORT}/pages/200.json"),
+        ("a passage across its pages", f"/passages/{passage_id}/"),
+    ]
+
+
 def measure(client: Client, url: str) -> dict:
     client.get(url)  # warm
     times = []
@@ -140,7 +186,11 @@ def run_one(claims: int) -> dict:
         )
         client = Client(HTTP_HOST="localhost")
         passage_id = Passage.objects.public().order_by("pk").values_list("pk", flat=True)[500]
-        rows = {name: measure(client, url) for name, url in pages(claims, passage_id)}
+        report_passage = long_report()
+        rows = {
+            name: measure(client, url)
+            for name, url in pages(claims, passage_id) + report_pages(report_passage)
+        }
         vendor = connection.vendor
     floor_p50 = rows["floor (trivial view)"]["p50_ms"] or 0.1
     for row in rows.values():
