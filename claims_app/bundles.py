@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, caching, concurrency, dates, derived, search
+from . import anchoring, caching, concurrency, dates, derived, extraction, search
 from .models import (
     Actor,
     Alias,
@@ -109,9 +110,10 @@ _ACTOR_KEYS = {
 _SOURCE_KEYS = {
     "key": (str, True),
     "title": (str, True),
-    # One of the two (see _Checker._text_and_breaks).
+    # One of the two, or a file to read them from (see _Checker._text_and_breaks).
     "text": (str, False),
     "pages": (list, False),
+    "file": (str, False),
     "kind": (str, False),
     "url": ((str, type(None)), False),
     "archive_url": ((str, type(None)), False),
@@ -305,8 +307,9 @@ class _Plan:
 
 
 class _Checker:
-    def __init__(self, bundle: Any):
+    def __init__(self, bundle: Any, folder: Path | None = None):
         self.bundle = bundle
+        self.folder = folder  # where a source's `file` is found, if the bundle is a file
         self.problems: list[str] = []
         self.actor_names: dict[str, str] = {}  # any name or alias -> canonical name
         self.source_texts: dict[str, str | None] = {}  # key -> text (None: given wrong)
@@ -549,7 +552,11 @@ class _Checker:
                 self.problem(f"{where}.key", f"“{key}” is not a slug (letters, digits, hyphens)")
             if key in self.source_texts:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
-            text, page_breaks = self._text_and_breaks(item, where)
+            original = self._original(item, where) if "file" in item else None
+            if "file" in item and "text" not in item and "pages" not in item:
+                text, page_breaks = self._read(original, where) if original else (None, [])
+            else:
+                text, page_breaks = self._text_and_breaks(item, where)
             self.source_texts[key] = text
             self.source_items[key] = item
             kind = item.get("kind", Source.Kind.ARTICLE)
@@ -575,6 +582,7 @@ class _Checker:
                         # source given as text has no pages.
                         "text": text,
                         "page_breaks": page_breaks,
+                        **({"original": original} if original else {}),
                         "kind": kind,
                         "url": self.url(item.get("url"), f"{where}.url"),
                         "archive_url": self.url(item.get("archive_url"), f"{where}.archive_url"),
@@ -616,12 +624,48 @@ class _Checker:
                 return None, []
             return text, breaks
         if "text" not in item:
-            self.problem(where, "needs `text` (the whole text) or `pages` (a list of page texts)")
+            self.problem(
+                where,
+                "needs `text` (the whole text), `pages` (a list of page texts) or `file` (a PDF "
+                "or a saved web page beside the bundle)",
+            )
             return None, []
         if not item["text"].strip():
             self.problem(f"{where}.text", "must not be empty")
             return None, []
         return item["text"], []
+
+    def _original(self, item: dict, where: str) -> extraction.Original | None:
+        """The file a source's `file` names, relative to the bundle's folder (never outside
+        it), if it is a PDF or a saved web page."""
+        name = item["file"]
+        if self.folder is None:
+            self.problem(f"{where}.file", "a file is read beside a bundle file: import one")
+            return None
+        folder = self.folder.resolve()
+        path = (folder / name).resolve()
+        if Path(name).is_absolute() or not path.is_relative_to(folder):
+            self.problem(f"{where}.file", f"“{name}” is not in the bundle's folder")
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            self.problem(f"{where}.file", f"“{name}” cannot be read ({error.strerror})")
+            return None
+        try:
+            return extraction.Original(extraction.document_kind(data), data)
+        except extraction.ExtractionError as error:
+            self.problem(f"{where}.file", f"“{name}”: {error}")
+            return None
+
+    def _read(self, original: extraction.Original, where: str) -> tuple[str | None, list[int]]:
+        """A source's text and page breaks read from its file."""
+        try:
+            read = extraction.document_extract(original.data)
+        except extraction.ExtractionError as error:
+            self.problem(f"{where}.file", str(error))
+            return None, []
+        return anchoring.pages_join(read.pages)
 
     def _source_text(self, key: str, where: str) -> str | None:
         if key not in self.source_texts:
@@ -820,7 +864,10 @@ def _tuple(types) -> tuple:
 
 
 def bundle_export(
-    *, progress: Progress | None = None, left_out: Callable[[str], None] | None = None
+    *,
+    progress: Progress | None = None,
+    left_out: Callable[[str], None] | None = None,
+    files_to: Path | str | None = None,
 ) -> dict:
     """The whole record as one bundle, in a stable order with stable keys, so that the same data
     always exports to the same bytes. Passages no statement or dispute cites are not in it: a
@@ -838,7 +885,9 @@ def bundle_export(
     return {
         "format": FORMAT,
         "actors": [_actor_item(actor) for actor in actors.order_by("name")],
-        "sources": [_source_item(source, left_out) for source in sources.order_by("slug")],
+        "sources": [
+            _source_item(source, left_out, files_to) for source in sources.order_by("slug")
+        ],
         "claims": _claim_items(claims.order_by("slug"), progress or _no_progress, left_out),
         # Their addresses answer 410 Gone, naming what was there; a restore keeps that.
         "deleted_passages": [
@@ -883,7 +932,9 @@ def _actor_item(actor: Actor) -> dict:
     )
 
 
-def _source_item(source: Source, left_out: Callable[[str], None]) -> dict:
+def _source_item(
+    source: Source, left_out: Callable[[str], None], files_to: Path | str | None = None
+) -> dict:
     item = {
         "key": source.slug,
         "title": source.title,
@@ -905,6 +956,17 @@ def _source_item(source: Source, left_out: Callable[[str], None]) -> dict:
         item["pages"] = anchoring.pages_split(source.text, breaks)
     else:
         item["text"] = source.text
+    if files_to is not None and source.original_kind:
+        # Beside the bundle, so that a restore brings it back (its text is the pages above:
+        # a file given with them is kept, not read again).
+        name = f"{source.slug}.original.{source.original_kind}"
+        try:
+            with source.original.open("rb") as original:
+                (Path(files_to) / name).write_bytes(original.read())
+        except OSError as error:
+            left_out(f"source “{source.slug}”: its original file is left out ({error})")
+        else:
+            item["file"] = name
     return item
 
 
@@ -995,7 +1057,9 @@ def _citation_item(citation, **extra) -> dict:
 # Writing
 
 
-def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportReport:
+def bundle_import(
+    bundle: Any, *, progress: Progress | None = None, folder: Path | str | None = None
+) -> ImportReport:
     """Check `bundle` whole, then write it in one transaction.
 
     Items are matched to what the database has (actors by name or alias, sources and claims by
@@ -1003,7 +1067,10 @@ def bundle_import(bundle: Any, *, progress: Progress | None = None) -> ImportRep
     changes nothing. Raises BundleError, having written nothing, if any item is wrong. Rows are
     written in bulk (with their history), so that tens of thousands of claims import quickly.
     """
-    return concurrency.write_retried(lambda: _bundle_write(bundle, progress or _no_progress))
+    folder = Path(folder) if folder is not None else None
+    return concurrency.write_retried(
+        lambda: _bundle_write(bundle, progress or _no_progress, folder)
+    )
 
 
 def _keys_named(bundle: Any) -> tuple[set[str], set[str]]:
@@ -1030,7 +1097,7 @@ def _keys_named(bundle: Any) -> tuple[set[str], set[str]]:
     )
 
 
-def _bundle_write(bundle: Any, progress: Progress) -> ImportReport:
+def _bundle_write(bundle: Any, progress: Progress, folder: Path | None) -> ImportReport:
     # The sources' texts are read (quotes found) under their locks: another curator's edit of
     # a text cannot come between finding a quote and writing its passage; nor can a curator's
     # save of one of its claims come between its version check and its save.
@@ -1039,7 +1106,7 @@ def _bundle_write(bundle: Any, progress: Progress) -> ImportReport:
         source_ids=Source.objects.filter(slug__in=source_keys).values_list("pk", flat=True),
         claim_ids=Claim.objects.filter(slug__in=claim_keys).values_list("pk", flat=True),
     )
-    plan = _Checker(bundle).check()
+    plan = _Checker(bundle, folder).check()
     writer = _Writer(progress)
     with transaction.atomic():
         writer.actors(plan.actors)
@@ -1178,11 +1245,29 @@ class _Writer:
             bulk_update_with_history(affiliated, Actor, ["affiliation"], batch_size=_BATCH)
         self.progress("actors", len(items), len(items))
 
+    def _original_keep(self, source: Source, original: extraction.Original) -> None:
+        """Keep `original` as the source's original file, unless it is that already. (Stored
+        as the rows are written: a file stored for an import that then fails stays behind,
+        named by no source.)"""
+        if source.original:
+            try:
+                with source.original.open("rb") as kept:
+                    if kept.read() == original.data:
+                        return
+            except OSError:
+                pass  # listed but missing: stored again
+        source.original.save(f"original.{original.kind}", ContentFile(original.data), save=False)
+        Source.objects.filter(pk=source.pk).update(original=source.original.name)
+
     def sources(self, items: list[dict]) -> None:
         existing = Source.objects.in_bulk([item["slug"] for item in items], field_name="slug")
         new, changed, fields, retexted = [], [], set(), []
         for item in items:
-            values = {k: v for k, v in item.items() if k not in ("slug", "authors", "publisher")}
+            values = {
+                k: v
+                for k, v in item.items()
+                if k not in ("slug", "authors", "publisher", "original")
+            }
             if "publisher" in item:
                 values["publisher_id"] = (
                     self._actor(item["publisher"]).pk if item["publisher"] else None
@@ -1206,6 +1291,9 @@ class _Writer:
         self._save(Source, new, changed, fields, "sources")
         for source in retexted:
             self.report.reanchored[source.slug] = str(source.passages_reanchor())
+        for item in items:
+            if "original" in item:
+                self._original_keep(self.source_by_slug[item["slug"]], item["original"])
 
         current: dict[int, list[int]] = {}
         for source_id, actor_id in Authorship.objects.filter(

@@ -37,6 +37,14 @@ class ExtractionError(ValueError):
 
 
 @dataclass(frozen=True)
+class Original:
+    """A file as it came, and its kind (PDF or HTML)."""
+
+    kind: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Extracted:
     """What a document says and what its metadata says of it.
 

@@ -14,8 +14,14 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
     def handle(self, *args, output=None, **options):
+        # With --output, each source's original file (a PDF, a saved web page) is copied
+        # beside the bundle and named in its `file`: a restore brings it back.
         text = bundle_dumps(
-            bundle_export(progress=TerminalProgress(self.stderr), left_out=self.stderr.write)
+            bundle_export(
+                progress=TerminalProgress(self.stderr),
+                left_out=self.stderr.write,
+                files_to=Path(output).resolve().parent if output else None,
+            )
         )
         if output:
             Path(output).write_text(text, encoding="utf-8")

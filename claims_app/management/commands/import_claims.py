@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -37,7 +39,11 @@ class Command(BaseCommand):
     def _import(self, path: str):
         """One file's import; any problem names the file."""
         try:
-            return bundle_import(bundle_read(path), progress=TerminalProgress(self.stderr))
+            return bundle_import(
+                bundle_read(path),
+                progress=TerminalProgress(self.stderr),
+                folder=Path(path).resolve().parent,  # where its sources' files are
+            )
         except BundleError as error:
             named = [p if p.startswith(f"{path}: ") else f"{path}: {p}" for p in error.problems]
             raise BundleError(named) from None
