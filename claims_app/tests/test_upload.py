@@ -2,6 +2,8 @@
 its original kept and served; a scan or a file of another type refused, nothing saved."""
 
 import datetime
+import logging
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +13,7 @@ from playwright.sync_api import expect
 from claims_app.models import Passage, Source
 
 from .actions import Hands
+from .factories import ClaimFactory, StatementFactory
 from .test_admin import _inline_management
 from .test_annotate_journey import curator  # noqa: F401 (a fixture)
 
@@ -29,7 +32,12 @@ def media_root(settings, tmp_path):
     return tmp_path
 
 
-def _pdf(pages: list[str]) -> bytes:
+KOREAN_FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")  # .ci/run installs it
+KOREAN = "조사위원회는 정치범수용소에 8만에서 12만 명이 수감되어 있다고 보고하였다."
+
+
+def _pdf(pages: list[str], korean: str | None = None) -> bytes:
+    """A PDF of these pages (one line each), and a last page in Korean if given."""
     pdf = FPDF(format="A4")
     pdf.set_title("Report of the inquiry")
     pdf.set_creation_date(datetime.datetime(2014, 2, 7, tzinfo=datetime.UTC))
@@ -37,6 +45,12 @@ def _pdf(pages: list[str]) -> bytes:
     for words in pages:
         pdf.add_page()
         pdf.cell(0, 10, words)
+    if korean:
+        logging.getLogger("fontTools").setLevel(logging.ERROR)  # its subsetting is chatty
+        pdf.add_font("Nanum", fname=str(KOREAN_FONT))
+        pdf.set_font("Nanum", size=12)
+        pdf.add_page()
+        pdf.cell(0, 10, korean)
     return bytes(pdf.output())
 
 
@@ -56,21 +70,34 @@ def _form(**fields) -> dict:
     }
 
 
-def test_a_pdf_is_read_page_by_page_and_kept(editor_client, media_root):
-    document = SimpleUploadedFile("coi.pdf", _pdf(PAGE_WORDS), content_type="application/pdf")
-    data = _form(document=document, **_inline_management("passages", total=1))
+def test_a_pdf_is_read_page_by_page_and_kept(editor_client, client, media_root):
+    pdf = _pdf(PAGE_WORDS, korean=KOREAN)
+    document = SimpleUploadedFile("coi.pdf", pdf, content_type="application/pdf")
+    data = _form(document=document, **_inline_management("passages", total=3))
     data["passages-0-quote"] = "between 80,000 and 120,000 political prisoners"
+    data["passages-1-quote"] = "the camps.\nThe camps hold"  # across pages 2 and 3
+    data["passages-2-quote"] = "정치범수용소"  # a word inside a Korean run, on page 4
     response = editor_client.post("/admin/claims_app/source/add/", data, follow=True)
     assert response.status_code == 200, response.content.decode()[:3000]
-    assert "Read its text from the PDF, 3 page(s)." in response.content.decode()
+    assert "Read its text from the PDF, 4 page(s)." in response.content.decode()
     source = Source.objects.get()
     assert source.title == "Report of the inquiry"
-    assert (source.date, source.page_count) == (datetime.date(2014, 2, 7), 3)
-    assert source.text.split("\n") == PAGE_WORDS
-    passage = Passage.objects.get()
-    assert (passage.page, passage.pages_display) == (3, "p. 3")
+    assert (source.date, source.page_count) == (datetime.date(2014, 2, 7), 4)
+    assert source.text.split("\n") == [*PAGE_WORDS, KOREAN]
+    on_three, across, korean = (
+        Passage.objects.get(quote__startswith="between"),
+        Passage.objects.get(quote__startswith="the camps."),
+        Passage.objects.get(quote="정치범수용소"),
+    )
+    assert [p.pages_display for p in (on_three, across, korean)] == ["p. 3", "pp. 2–3", "p. 4"]
     assert source.original_kind == "pdf"
-    assert (media_root / source.original.name).read_bytes() == document.open().read()
+    assert (media_root / source.original.name).read_bytes() == pdf
+    # What a reader sees of the passage across the break, once a published claim cites it.
+    StatementFactory(claim=ClaimFactory(), passage=across)
+    twin = client.get(f"/passages/{across.pk}.json").json()
+    assert (twin["page"], twin["page_end"]) == (2, 3)
+    assert twin["source"]["original_file"].endswith("/original.pdf#page=2")
+    assert "pp. 2–3" in client.get(f"/passages/{across.pk}/").content.decode()
 
 
 def test_a_saved_web_page_gives_its_main_text_title_and_address(editor_client):
