@@ -43,6 +43,16 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+KOREAN_FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+
+
+def korean_font() -> str:
+    """Debian's Nanum font, for the PDFs with Korean text the tests write."""
+    if not KOREAN_FONT.exists():
+        unavailable("A Korean font", "apt-get install fonts-nanum")
+    return str(KOREAN_FONT)
+
+
 def axe_source() -> str:
     if not AXE.exists():
         unavailable("axe-core", "npm ci")

@@ -14,6 +14,8 @@ from PIL import Image, ImageDraw
 
 from claims_app.extraction import ExtractionError, document_extract, document_kind
 
+from . import browser
+
 KOREAN_FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 
 # Lines of one paragraph set by hand in a monospaced font, so that each ends where it is
@@ -96,8 +98,7 @@ def _picture_png() -> bytes:
 
 @pytest.fixture(scope="module")
 def report():
-    if not KOREAN_FONT.exists():
-        pytest.skip("Debian's fonts-nanum is not installed (.ci/run installs it)")
+    browser.korean_font()  # skipped without it, but never in CI
     return document_extract(_report())
 
 

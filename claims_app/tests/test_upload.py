@@ -3,7 +3,6 @@ its original kept and served; a scan or a file of another type refused, nothing 
 
 import datetime
 import logging
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +11,7 @@ from playwright.sync_api import expect
 
 from claims_app.models import Passage, Source
 
+from . import browser
 from .actions import Hands
 from .factories import ClaimFactory, StatementFactory
 from .test_admin import _inline_management
@@ -32,7 +32,6 @@ def media_root(settings, tmp_path):
     return tmp_path
 
 
-KOREAN_FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")  # .ci/run installs it
 KOREAN = "조사위원회는 정치범수용소에 8만에서 12만 명이 수감되어 있다고 보고하였다."
 
 
@@ -47,7 +46,7 @@ def _pdf(pages: list[str], korean: str | None = None) -> bytes:
         pdf.cell(0, 10, words)
     if korean:
         logging.getLogger("fontTools").setLevel(logging.ERROR)  # its subsetting is chatty
-        pdf.add_font("Nanum", fname=str(KOREAN_FONT))
+        pdf.add_font("Nanum", fname=browser.korean_font())
         pdf.set_font("Nanum", size=12)
         pdf.add_page()
         pdf.cell(0, 10, korean)
