@@ -98,3 +98,25 @@ def test_export_copies_each_original_beside_the_bundle_and_a_restore_brings_it_b
     again.mkdir()
     call_command("export_claims", output=str(again / "record.json"), stderr=open("/dev/null", "w"))
     assert (again / "record.json").read_text() == (backup / "record.json").read_text()
+
+
+def test_a_source_is_read_from_a_saved_web_page_beside_the_bundle(tmp_path):
+    article = (
+        "".join(
+            f"<p>Paragraph {n}: the inquiry heard testimony from survivors of the camps.</p>"
+            for n in range(4)
+        )
+        + f"<p>It estimated {QUOTE}.</p>"
+    )
+    page = (
+        "<!doctype html><html><head><title>Camps</title></head><body><nav>Home · World</nav>"
+        f"<article><h1>Camps</h1>{article}</article><aside>Advertisement</aside></body></html>"
+    )
+    (tmp_path / "saved.html").write_text(page, encoding="utf-8")
+    call_command(
+        "import_claims", _with_file(tmp_path, name="saved.html"), stdout=open("/dev/null", "w")
+    )
+    source = Source.objects.get()
+    assert "Paragraph 3" in source.text and "Advertisement" not in source.text
+    assert (source.page_count, source.original_kind) == (0, "html")
+    assert Passage.objects.get().pages_display == ""
