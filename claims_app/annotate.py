@@ -119,7 +119,12 @@ def annotate_data(source: Source) -> dict:
                 ],
             }
         )
-    return {"text": source.text, "passages": rows, "claims": list(claims.values())}
+    return {
+        "text": source.text,
+        "page_breaks": source.page_breaks,  # a source read from pages: where 2, 3, … begin
+        "passages": rows,
+        "claims": list(claims.values()),
+    }
 
 
 def source_annotate(request, model_admin, object_id: str):

@@ -190,6 +190,7 @@ def test_a_curator_uploads_a_pdf_annotates_page_3_and_a_reader_cites_p_3(
     page.get_by_role("button", name="Save and annotate").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Annotate")
     Hands(page).select_words("#annotate-text", words, "words on page 3")
+    expect(page.locator("#annotate-selected")).to_contain_text(", p. 3)")  # as readers cite it
     page.get_by_label("Who", exact=True).fill(guard.name)
     page.get_by_label("Which claim").fill("The camps hold up to 120,000 political prisoners.")
     page.get_by_role("button", name="Save and publish").click()

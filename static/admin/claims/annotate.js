@@ -169,7 +169,20 @@
       highlight();
       var length = Array.from(span.quote).length;
       selected.textContent = "Selected " + how + ": “" + cut(span.quote, 160) + "” (" + length +
-        " characters from " + span.start + ").";
+        " characters from " + span.start + pagesOf(span) + ").";
+    }
+
+    // "p. 3" or "pp. 3–4" in a source read from pages (a PDF): as readers will cite it.
+    function pagesOf(span) {
+      var breaks = data.page_breaks || [];
+      if (!breaks.length) return "";
+      function page(at) {
+        var n = 1;
+        while (n <= breaks.length && breaks[n - 1] <= at) n += 1;
+        return n;
+      }
+      var first = page(span.start), last = page(Math.max(span.start, span.end - 1));
+      return ", " + (last > first ? "pp. " + first + "–" + last : "p. " + first);
     }
 
     function fromSelection() {
