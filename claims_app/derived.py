@@ -6,7 +6,8 @@ list of 100,000 claims need not work them out for every row on every request.
 - a passage's `is_public` (a published claim's statement or dispute cites it);
 - a source's `passage_count` (passages that published claims cite) and `claim_count` (published
   claims citing it); it is public when it has a public passage;
-- an actor's `is_public`, `made_count` and `disputed_count`;
+- an actor's `is_public` (in a published claim, or an author, publisher or speaker of a public
+  source), `made_count` and `disputed_count`;
 - a topic's `claim_count` (published claims); it is public when it has one.
 
 `derived_refresh()` recomputes them from the rows they follow, in set-based UPDATEs, for the
@@ -61,7 +62,12 @@ class SubqueryCount(Subquery):
 def _models(apps) -> SimpleNamespace:
     apps = apps or django_apps
     names = ["Actor", "Authorship", "Claim", "Dispute", "Passage", "Source", "Statement", "Topic"]
-    return SimpleNamespace(**{name: apps.get_model("claims_app", name) for name in names})
+    models = {name: apps.get_model("claims_app", name) for name in names}
+    try:
+        models["Turn"] = apps.get_model("claims_app", "Turn")
+    except LookupError:  # a migration before 0019's
+        models["Turn"] = None
+    return SimpleNamespace(**models)
 
 
 def claim_values(apps=None) -> dict:
@@ -189,6 +195,10 @@ def actor_values(apps=None) -> dict:
         | Q(Exists(m.Source.objects.filter(publisher=OuterRef("pk"), passage_count__gt=0)))
         | Q(Exists(m.Authorship.objects.filter(actor=OuterRef("pk"), source__passage_count__gt=0)))
     )
+    if m.Turn is not None:  # a public transcript's speakers
+        public |= Q(
+            Exists(m.Turn.objects.filter(speaker=OuterRef("pk"), source__passage_count__gt=0))
+        )
     return {
         "is_public": Case(
             When(public, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -264,6 +274,10 @@ def derived_refresh(
         actors |= set(
             m.Authorship.objects.filter(source__in=sources).values_list("actor_id", flat=True)
         )
+        if m.Turn is not None:
+            actors |= set(
+                m.Turn.objects.filter(source__in=sources).values_list("speaker_id", flat=True)
+            )
     if actors:
         for chunk in _chunks(sorted(actors)):
             m.Actor.objects.filter(pk__in=chunk).update(**actor_values(apps))

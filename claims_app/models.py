@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
-from . import anchoring, dates, derived, search
+from . import anchoring, dates, derived, search, transcripts
 from .addresses import detail_url
 
 SLUG_MAX_LENGTH = 100
@@ -252,6 +252,7 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         RESOLUTION = "resolution", "resolution"
         BOOK = "book", "book"
         WEBPAGE = "webpage", "web page"
+        TRANSCRIPT = "transcript", "transcript"
         OTHER = "other", "other"
 
     title = models.CharField(max_length=500)
@@ -312,6 +313,15 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         """The address of its page `number` (urls.py: sources/<slug>/pages/<n>/)."""
         return f"{self.get_absolute_url()}pages/{number}/"
 
+    @cached_property
+    def speakers(self) -> list[Actor]:
+        """A transcript's speakers, each once, in the order they first speak (the text names
+        each turn's speaker before its words)."""
+        if self.kind != self.Kind.TRANSCRIPT:
+            return []
+        turns = self.turns.select_related("speaker").order_by("start")
+        return list({turn.speaker_id: turn.speaker for turn in turns}.values())
+
     @property
     def original_kind(self) -> str | None:
         """"pdf" or "html": the kind of its original file, if it has one."""
@@ -346,19 +356,60 @@ class Source(Timestamped, Slugged, PartialDateMixin):
         # The row is locked while its passages follow the text: a passage cannot be made in
         # the old text, nor a reader see the new text with the old offsets.
         with transaction.atomic():
-            old_text = (
+            old_text, old_kind = (
                 Source.objects.select_for_update()
                 .filter(pk=self.pk)
-                .values_list("text", flat=True)
+                .values_list("text", "kind")
                 .first()
                 if self.pk
                 else None
-            )
+            ) or (None, None)
             super().save(*args, **kwargs)
             # However the text changes (a form, a history revert, code), its passages follow it.
             self.reanchor_report = (
                 self.passages_reanchor() if old_text is not None and old_text != self.text else None
             )
+            # And a transcript's turns are read again from it.
+            if (old_text, old_kind) != (self.text, self.kind):
+                self.turns_read()
+
+    def turns_read(self, speakers: dict[str, Actor] | None = None) -> int:
+        """Read this transcript's turns again from its `SPEAKER: words` lines, in place of the
+        ones it had; how many it has now. Turns are never moved: after an edit each is read
+        from the text or gone, so none can point at other words than its speaker's. A label
+        names its speaker by `speakers`, then as it named an old turn's, then as an actor's name
+        or alias; a label naming nobody makes no turn (its words belong to no one). A source
+        that is not a transcript has no turns."""
+        if self.kind != self.Kind.TRANSCRIPT:
+            gone = set(self.turns.values_list("speaker_id", flat=True))
+            if gone:
+                self.turns.all().delete()
+                derived.derived_refresh(actor_ids=gone)
+            return 0
+        known = dict(speakers or {})
+        old = list(self.turns.select_related("speaker"))
+        for turn in old:
+            label = turn.label
+            if label:
+                known.setdefault(label, turn.speaker)
+
+        def is_speaker(label: str) -> bool:
+            if label not in known:
+                known[label] = Actor.objects.by_name(label).first()
+            return known[label] is not None
+
+        spans = [
+            span for span in transcripts.turns_read(self.text, is_speaker) if is_speaker(span.label)
+        ]
+        self.turns.all().delete()
+        Turn.objects.bulk_create(
+            Turn(source=self, start=span.start, end=span.end, speaker=known[span.label])
+            for span in spans
+        )
+        derived.derived_refresh(
+            actor_ids={*(t.speaker_id for t in old), *(known[s.label].pk for s in spans)}
+        )
+        return len(spans)
 
     def passages_reanchor(self) -> ReanchorReport:
         """Find every passage of this source again in its current text (after an edit).
@@ -445,6 +496,66 @@ class Authorship(models.Model):
         return f"{self.actor} ({self.source})"
 
 
+class Turn(models.Model):
+    """One speaker's turn in a transcript: the span of its text (code-point offsets, end
+    exclusive) that holds the speaker's words, after the "SPEAKER: " that names them. A
+    transcript's turns do not overlap; an edit of its text reads them again (Source.turns_read).
+    Deleting a speaker is refused (PROTECT)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="turns")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="turns")
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="turn_end_after_start"),
+            models.UniqueConstraint(fields=["source", "start"], name="turn_start_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker}: “{self.words[:60]}”" if self.speaker_id else "turn"
+
+    @property
+    def words(self) -> str:
+        return self.source.text[self.start : self.end] if self.source_id else ""
+
+    @property
+    def label(self) -> str | None:
+        """How the text names its speaker, if a "LABEL: " leads to its words."""
+        return transcripts.label_before(self.source.text, self.start)
+
+    def clean(self):
+        super().clean()
+        if None in (self.source_id, self.start, self.end):
+            return
+        if self.source.kind != Source.Kind.TRANSCRIPT:
+            raise ValidationError("Only a transcript has speakers' turns.")
+        problem = turn_spans_problem(
+            self.source.text,
+            [
+                (self.start, self.end),
+                *self.source.turns.exclude(pk=self.pk).values_list("start", "end"),
+            ],
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+def turn_spans_problem(text: str, spans: list[tuple[int, int]]) -> str | None:
+    """What is wrong with these turns' spans in `text`, if anything: each within the text,
+    ending after it starts, none overlapping another."""
+    for start, end in spans:
+        if not 0 <= start < end <= len(text):
+            return f"A turn at {start}–{end} is not within the text (0–{len(text)})."
+    ordered = sorted(spans)
+    for (start, end), (next_start, next_end) in zip(ordered, ordered[1:], strict=False):
+        if next_start < end:
+            return f"The turns at {start}–{end} and {next_start}–{next_end} overlap."
+    return None
+
+
 class PassageQuerySet(models.QuerySet):
     def holding(self, source, start: int, end: int):
         """The passage that cites exactly these words of `source` (a changed passage cites
@@ -510,6 +621,18 @@ class Passage(Timestamped):
             return None
         first, last = anchoring.pages_of(breaks, self.start, self.end)
         return last if last > first else None
+
+    @cached_property
+    def speaker(self) -> Actor | None:
+        """Who speaks its words: the speaker of the turn it begins in, in a transcript."""
+        if self.source.kind != Source.Kind.TRANSCRIPT:
+            return None
+        turn = (
+            Turn.objects.filter(source=self.source_id, start__lte=self.start, end__gt=self.start)
+            .select_related("speaker")
+            .first()
+        )
+        return turn.speaker if turn else None
 
     @property
     def pages_display(self) -> str:
@@ -904,7 +1027,8 @@ class RefreshesClaimSearch(models.Model):
 class Reportable(models.Model):
     """A statement or dispute whose words may be reported: its actor is neither an author nor
     the publisher of its passage's source, nor affiliated to one (Asmolov's article reports
-    Amnesty International's figure). Derived when read (`selectors.reporting_fill`), unless a
+    Amnesty International's figure); a transcript's speaker says the words of her own turn.
+    Derived when read (`selectors.reporting_fill`), unless a
     curator says otherwise here."""
 
     reported = models.BooleanField(
@@ -916,7 +1040,8 @@ class Reportable(models.Model):
         help_text=(
             "Whether these are the actor's words as someone else reports them. As derived: "
             "reported when the actor is neither an author nor the publisher of the source, nor "
-            "affiliated to one. Choose “direct” for, say, a spokesperson quoted in her own "
+            "affiliated to one, nor the speaker of the transcript's turn. Choose “direct” for, "
+            "say, a spokesperson quoted in her own "
             "ministry's statement."
         ),
     )
@@ -1142,6 +1267,21 @@ def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
         derived.derived_refresh(
             actor_ids=[*(pk_set or ()), *getattr(instance, "_derived_authors", ())],
             source_ids=[instance.pk],
+        )
+
+
+@receiver(pre_save, sender=Turn)
+def _turn_before(sender, instance, raw=False, **kwargs):
+    instance._derived_before = _before(sender, instance, raw, "speaker_id")
+
+
+@receiver(post_save, sender=Turn)
+@receiver(post_delete, sender=Turn)
+def _turn_changed(sender, instance, raw=False, **kwargs):
+    # A public transcript's speakers are public.
+    if not raw:
+        derived.derived_refresh(
+            actor_ids=[instance.speaker_id, *(getattr(instance, "_derived_before", None) or ())]
         )
 
 
