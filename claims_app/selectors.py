@@ -21,9 +21,11 @@ from django.db.models import (
     CharField,
     Count,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -45,6 +47,7 @@ from .models import (
     Source,
     Statement,
     Topic,
+    Turn,
 )
 
 # What a citation is shown with; a caller that has its claim or its passage already leaves it out.
@@ -73,8 +76,10 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
     when the words are the actor's own; and `is_reported`. Reported, unless a curator said
     otherwise (`reported`), when the actor is neither an author nor the publisher of the source,
     nor affiliated to one (either way round: a spokesperson and her ministry, a researcher and
-    his NGO). What the items do not carry is read in at most three queries, whatever their
-    number; `voices` gives the (authors, publisher) of sources the caller has read already."""
+    his NGO), nor the speaker of the transcript's turn its passage begins in. What the items do
+    not carry is read in at most three queries, whatever their number, and a fourth when some
+    words would be reported (who speaks their passages); `voices` gives the (authors,
+    publisher) of sources the caller has read already."""
     items = list(items)
     voices = dict(voices or {})
     source_of: dict[int, int] = {}  # passage -> source
@@ -132,17 +137,46 @@ def reporting_fill(items, *, voices: dict[int, tuple[list[Actor], Actor | None]]
     for pk in to_read:
         publisher = publisher_of[pk]
         voices[pk] = (authors_of.get(pk, []), known[publisher] if publisher else None)
+    derived = {}
+    for item in items:
+        authors, publisher = voices[source_of[item.passage_id]]
+        speakers = [*authors, *([publisher] if publisher else [])]
+        if item.reported is None:
+            derived[id(item)] = bool(speakers) and not _speaks_for(known[item.actor_id], speakers)
+    # The speaker of a transcript's turn says its words: not the commission that published it.
+    # Asked only of the passages whose words would be reported otherwise, in one query.
+    speaker_of = _speakers_of({item.passage_id for item in items if derived.get(id(item))})
     for item in items:
         authors, publisher = voices[source_of[item.passage_id]]
         speakers = [*authors, *([publisher] if publisher else [])]
         reported = item.reported
         if reported is None:
-            reported = bool(speakers) and not _speaks_for(known[item.actor_id], speakers)
+            reported = derived[id(item)] and speaker_of.get(item.passage_id) != item.actor_id
         item.is_reported = reported
         item.reported_by = (authors or speakers) if reported else []
         # Where its reporters published it, when they are its authors.
         item.reported_publisher = publisher if reported and authors else None
     return items
+
+
+def _speakers_of(passage_ids: set[int]) -> dict[int, int]:
+    """The speaker (an actor's id) of each of these passages that begins in a transcript's
+    turn, by passage id."""
+    if not passage_ids:
+        return {}
+    turn = Turn.objects.filter(
+        source=OuterRef("source"), start__lte=OuterRef("start"), end__gt=OuterRef("start")
+    )
+    return {
+        pk: speaker
+        for pk, speaker in Passage.objects.filter(
+            pk__in=passage_ids, source__kind=Source.Kind.TRANSCRIPT
+        )
+        .annotate(speaker=Subquery(turn.values("speaker")[:1]))
+        .order_by()
+        .values_list("pk", "speaker")
+        if speaker is not None
+    }
 
 
 def reported_derived(items) -> dict[int, list[Actor]]:
