@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import anchoring, caching, concurrency, dates, derived, extraction, search
+from . import anchoring, caching, concurrency, dates, derived, extraction, search, transcripts
 from .models import (
     Actor,
     Alias,
@@ -114,6 +114,7 @@ _SOURCE_KEYS = {
     "text": (str, False),
     "pages": (list, False),
     "file": (str, False),
+    "turns": (list, False),
     "kind": (str, False),
     "url": ((str, type(None)), False),
     "archive_url": ((str, type(None)), False),
@@ -122,6 +123,7 @@ _SOURCE_KEYS = {
     "publisher": ((str, type(None)), False),
     "authors": (list, False),
 }
+_TURN_KEYS = {"speaker": (str, True), "text": (str, True)}
 _CLAIM_KEYS = {
     "key": (str, True),
     "text": (str, True),
@@ -553,7 +555,7 @@ class _Checker:
             if key in self.source_texts:
                 self.problem(f"{where}.key", f"“{key}” is declared twice")
             original = self._original(item, where) if "file" in item else None
-            if "file" in item and "text" not in item and "pages" not in item:
+            if "file" in item and not {"text", "pages", "turns"} & set(item):
                 text, page_breaks = self._read(original, where) if original else (None, [])
             else:
                 text, page_breaks = self._text_and_breaks(item, where)
@@ -564,6 +566,12 @@ class _Checker:
                 self.problem(
                     f"{where}.kind", f"“{kind}” is not one of {', '.join(Source.Kind.values)}"
                 )
+            if "turns" in item and kind != Source.Kind.TRANSCRIPT:
+                self.problem(
+                    f"{where}.turns", "only a transcript has turns: give `kind`: “transcript”"
+                )
+            elif kind == Source.Kind.TRANSCRIPT and text is not None:
+                self._check_turns(item, text, where)
             date, precision = self.date(item.get("date"), f"{where}.date")
             authors = self.names(
                 item.get("authors", []), f"{where}.authors", _NAME_LENGTH, "actor names"
@@ -599,12 +607,48 @@ class _Checker:
                 )
             )
 
+    def _check_turns(self, item: dict, text: str, where: str) -> None:
+        """A transcript's turns are read from its text's `SPEAKER: words` lines on import: each
+        label in capitals must name an actor, and a bundle's `turns` must read back as given."""
+
+        def is_speaker(label: str) -> bool:
+            return label in self.actor_names or Actor.objects.by_name(label).exists()
+
+        read = transcripts.turns_read(text, is_speaker)
+        if "turns" in item:
+            _, given = transcripts.turns_join(
+                [(turn["speaker"], turn["text"]) for turn in item["turns"]]
+            )
+            for j, turn in enumerate(given):
+                if turn not in read:
+                    self.problem(
+                        f"{where}.turns[{j}].text",
+                        "a line of it reads as another speaker's turn (“NAME: ”), or it ends "
+                        "in blank space: it would not read back as one turn",
+                    )
+                    return
+            lines = f"{where}.turns"
+        else:
+            lines = f"{where}.{'pages' if 'pages' in item else 'text'}"
+        for turn in read:
+            if not is_speaker(turn.label):
+                line = text.count("\n", 0, turn.start) + 1
+                self.problem(
+                    lines,
+                    f"line {line} gives the words of “{turn.label}”, who is no actor: declare "
+                    "it in `actors` (or as an alias of one)",
+                )
+
     def _text_and_breaks(self, item: dict, where: str) -> tuple[str | None, list[int]]:
-        """A source's text and page breaks, from its `text` or from its `pages` (one of them);
-        no text if they are wrong (its quotes are then not looked for: the problem is here)."""
-        if "text" in item and "pages" in item:
-            self.problem(where, "gives both `text` and `pages`: give one")
+        """A source's text and page breaks, from its `text`, its `pages` or its `turns` (one of
+        them); no text if they are wrong (its quotes are then not looked for: the problem is
+        here)."""
+        given = [key for key in ("text", "pages", "turns") if key in item]
+        if len(given) > 1:
+            self.problem(where, f"gives {' and '.join(f'`{k}`' for k in given)}: give one")
             return None, []
+        if "turns" in item:
+            return self._turns_text(item["turns"], f"{where}.turns"), []
         if "pages" in item:
             pages = item["pages"]
             if not pages:
@@ -627,7 +671,8 @@ class _Checker:
             self.problem(
                 where,
                 "needs `text` (the whole text), `pages` (a list of page texts) or `file` (a PDF "
-                "or a saved web page beside the bundle)",
+                "or a saved web page beside the bundle), or for a transcript `turns` (a list of "
+                "speakers' turns)",
             )
             return None, []
         if not item["text"].strip():
@@ -666,6 +711,29 @@ class _Checker:
             self.problem(f"{where}.file", str(error))
             return None, []
         return anchoring.pages_join(read.pages)
+
+    def _turns_text(self, turns: list, where: str) -> str | None:
+        """The text of a transcript's `turns`: each "SPEAKER: words", one after another."""
+        if not turns:
+            self.problem(where, "must not be empty (a list of speakers' turns)")
+            return None
+        ok = True
+        for j, turn in enumerate(turns):
+            if not self.keys(turn, f"{where}[{j}]", _TURN_KEYS):
+                ok = False
+                continue
+            if self.actor(turn["speaker"], f"{where}[{j}].speaker") is None:
+                ok = False
+            if not turn["text"].strip():
+                self.problem(f"{where}[{j}].text", "must not be empty")
+                ok = False
+            elif ":" in turn["speaker"] or "\n" in turn["speaker"]:
+                self.problem(f"{where}[{j}].speaker", "a speaker's name in a turn has no “:”")
+                ok = False
+        if not ok:
+            return None
+        text, _ = transcripts.turns_join([(turn["speaker"], turn["text"]) for turn in turns])
+        return text
 
     def _source_text(self, key: str, where: str) -> str | None:
         if key not in self.source_texts:
@@ -873,7 +941,9 @@ def bundle_export(
     always exports to the same bytes. Passages no statement or dispute cites are not in it: a
     bundle has no place for them."""
     actors = Actor.objects.select_related("affiliation").prefetch_related("aliases")
-    sources = Source.objects.select_related("publisher").prefetch_related("authorships__actor")
+    sources = Source.objects.select_related("publisher").prefetch_related(
+        "authorships__actor", "turns"
+    )
     citations = {
         "statements": Statement.objects.select_related("actor", "passage__source"),
         "disputes": Dispute.objects.select_related("actor", "passage__source", "counterclaim"),
@@ -952,8 +1022,16 @@ def _source_item(
         # Breaks that no longer fit the text would cut pages that do not join back into it:
         # the text alone imports as it is.
         left_out(f"source “{source.slug}”: its pages are left out, exported as one text: {problem}")
+    turns = (
+        [(turn.start, turn.end, turn.speaker_id) for turn in source.turns.all()]
+        if source.kind == Source.Kind.TRANSCRIPT
+        else []
+    )
+    split = transcripts.turns_split(source.text, [t[:2] for t in turns]) if turns else None
     if breaks and not problem:
         item["pages"] = anchoring.pages_split(source.text, breaks)
+    elif split and not breaks:
+        item["turns"] = [{"speaker": label, "text": words} for label, words in split]
     else:
         item["text"] = source.text
     if files_to is not None and source.original_kind:
@@ -967,6 +1045,15 @@ def _source_item(
             left_out(f"source “{source.slug}”: its original file is left out ({error})")
         else:
             item["file"] = name
+    if turns:
+        # An import reads them again from the text's `SPEAKER: words` lines: turns marked by
+        # hand elsewhere are not carried.
+        read = transcripts.turns_read(source.text, lambda label: True)
+        if [(t.start, t.end) for t in read] != [t[:2] for t in turns]:
+            left_out(
+                f"source “{source.slug}”: its turns are left out (they are not its text's "
+                "“SPEAKER: words” lines, which an import reads them from)"
+            )
     return item
 
 
@@ -1261,7 +1348,7 @@ class _Writer:
 
     def sources(self, items: list[dict]) -> None:
         existing = Source.objects.in_bulk([item["slug"] for item in items], field_name="slug")
-        new, changed, fields, retexted = [], [], set(), []
+        new, changed, fields, retexted, turned = [], [], set(), [], []
         for item in items:
             values = {
                 k: v
@@ -1276,9 +1363,12 @@ class _Writer:
             if source is None:
                 source = Source(slug=item["slug"], **values)
                 new.append(source)
+                turned.append(source)
             elif names_changed := _changed_fields(source, values):
                 if "text" in names_changed:
                     retexted.append(source)
+                if {"text", "kind"} & set(names_changed):
+                    turned.append(source)
                 if "publisher_id" in names_changed:
                     self.former_actor_ids.append(source.publisher_id)
                 if {"date", "date_precision"} & set(names_changed):
@@ -1294,6 +1384,10 @@ class _Writer:
         for item in items:
             if "original" in item:
                 self._original_keep(self.source_by_slug[item["slug"]], item["original"])
+        for source in turned:
+            # Written in bulk, without Source.save: its turns are read here (the actors they
+            # name are written already).
+            source.turns_read()
 
         current: dict[int, list[int]] = {}
         for source_id, actor_id in Authorship.objects.filter(
