@@ -39,6 +39,8 @@ from .models import (
     Source,
     Statement,
     Topic,
+    Turn,
+    turn_spans_problem,
 )
 from .slug_preview import SlugPreviewed
 
@@ -547,6 +549,45 @@ class AuthorshipInline(admin.StackedInline):
     fields = ["actor", "position"]
 
 
+class TurnFormSet(forms.BaseInlineFormSet):
+    """A transcript's turns, checked together: within its text and none overlapping another."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        text = self.instance.text or ""
+        spans = [
+            (form.cleaned_data["start"], form.cleaned_data["end"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and None not in (form.cleaned_data.get("start"), form.cleaned_data.get("end"))
+        ]
+        if spans and self.instance.kind != Source.Kind.TRANSCRIPT:
+            raise ValidationError(
+                "Only a transcript has speakers' turns: choose kind “transcript”."
+            )
+        if problem := turn_spans_problem(text, spans):
+            raise ValidationError(problem)
+
+
+class TurnInline(admin.TabularInline):
+    """A transcript's speakers' turns, for a curator marking them by hand (an edit of the text
+    reads them again from its `SPEAKER: words` lines)."""
+
+    model = Turn
+    formset = TurnFormSet
+    extra = 0
+    autocomplete_fields = ["speaker"]
+    fields = ["speaker", "start", "end", "words"]
+    readonly_fields = ["words"]
+
+    @admin.display(description="words")
+    def words(self, obj):
+        return obj.words[:120] if obj.pk else ""
+
+
 @admin.register(Source)
 class SourceAdmin(SlugPreviewed, CurationAdmin):
     slug_from = ["title"]
@@ -594,6 +635,12 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
     class Media:
         js = ["admin/claims/passage_select.js"]
         css = {"all": ["admin/claims/passage_select.css"]}
+
+    def get_inlines(self, request, obj):
+        # A transcript's turns, once it is one (saved as kind "transcript").
+        if obj is not None and obj.kind == Source.Kind.TRANSCRIPT:
+            return [AuthorshipInline, TurnInline, PassageInline]
+        return self.inlines
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_passages=Count("passages"))

@@ -85,6 +85,7 @@ def passage(request, passage: Passage) -> dict:
             ),
         },
         "text_fragment_url": passage.text_fragment_url or None,
+        "speaker": _actor(passage.speaker) if passage.speaker else None,
         "statements": [_statement(request, s) for s in passage.statements_public],
         "disputes": [_dispute(request, d) for d in passage.disputes_public],
         "annotation": _annotation(url, source_url, passage),
