@@ -645,7 +645,9 @@ class _Checker:
         here)."""
         given = [key for key in ("text", "pages", "turns") if key in item]
         if len(given) > 1:
-            self.problem(where, f"gives {' and '.join(f'`{k}`' for k in given)}: give one")
+            named = [f"`{key}`" for key in given]
+            both = "both " if len(given) == 2 else ""
+            self.problem(where, f"gives {both}{', '.join(named[:-1])} and {named[-1]}: give one")
             return None, []
         if "turns" in item:
             return self._turns_text(item["turns"], f"{where}.turns"), []

@@ -558,7 +558,8 @@ def test_a_quote_in_korean_on_a_later_page_is_found_there():
         (
             lambda source: source.pop("pages"),
             "sources[0]: needs `text` (the whole text), `pages` (a list of page texts) or "
-            "`file` (a PDF or a saved web page beside the bundle)",
+            "`file` (a PDF or a saved web page beside the bundle), or for a transcript `turns` "
+            "(a list of speakers' turns)",
         ),
         (
             lambda source: source.update(pages=[]),

@@ -147,7 +147,7 @@ def test_a_transcript_given_as_text_reads_its_turns_from_its_speaker_lines():
             "sources[0].turns[0].text: a line of it reads as another speaker's turn",
         ),
         (lambda s: s.update(kind="report"), "sources[0].turns: only a transcript has turns"),
-        (lambda s: s.update(text="Both."), "sources[0]: gives `text` and `turns`: give one"),
+        (lambda s: s.update(text="Both."), "sources[0]: gives both `text` and `turns`: give one"),
         (lambda s: s.update(turns=[]), "sources[0].turns: must not be empty"),
         (
             lambda s: (s.pop("turns"), s.update(text="CHAIR: Hello.\nMR PARK: Hello.")),
