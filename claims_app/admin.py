@@ -564,6 +564,14 @@ class TurnFormSet(forms.BaseInlineFormSet):
             and not form.cleaned_data.get("DELETE")
             and None not in (form.cleaned_data.get("start"), form.cleaned_data.get("end"))
         ]
+        stored = Source.objects.filter(pk=self.instance.pk).values_list("text", flat=True).first()
+        if stored != text and any(form.has_changed() for form in self.forms):
+            # Its turns are read again from the new text on save: rows marked on the old one
+            # would point at other words.
+            raise ValidationError(
+                "The text changed: save it first (its turns are read again from its "
+                "“SPEAKER: words” lines), then mark turns on the new text."
+            )
         if spans and self.instance.kind != Source.Kind.TRANSCRIPT:
             raise ValidationError(
                 "Only a transcript has speakers' turns: choose kind “transcript”."

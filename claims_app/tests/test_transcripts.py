@@ -284,6 +284,11 @@ def test_a_curator_marks_a_transcripts_turns_in_the_admin(client):
 
     response = client.post(url, _change_form(source, overlapping[:1], 0))
     assert response.status_code == 302, response.content.decode()[:2000]
+    # Turns marked on a text changed in the same save would point at other words.
+    question = [{"speaker": publisher.pk, "start": 0, "end": answer - 1}]
+    edited = _change_form(source, question, 0) | {"text": "A. " + source.text}
+    response = client.post(url, edited)
+    assert "The text changed: save it first" in response.content.decode()
     (turn,) = source.turns.all()
     assert (turn.speaker, turn.words) == (witness, "At Yodok, for nine years.")
     passage = Passage.objects.create(source=source, start=answer, end=answer + 8, quote="At Yodok")
