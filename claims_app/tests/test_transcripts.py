@@ -7,10 +7,14 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
-from claims_app import transcripts
+from claims_app import selectors, transcripts
 from claims_app.bundles import BundleError, bundle_dumps, bundle_export, bundle_import
-from claims_app.models import Actor, Passage, Source, Turn
+from claims_app.models import Actor, Passage, Source, Statement, Turn
 
 from .factories import ActorFactory, AliasFactory, ClaimFactory, StatementFactory
 from .test_bundle_export import _empty_database
@@ -87,6 +91,19 @@ def test_turns_join_into_speaker_lines_and_split_back():
     assert (
         transcripts.turns_split("Day 1\n" + text, [(s.start + 6, s.end + 6) for s in spans]) is None
     )
+
+
+_LABELS = st.sampled_from(["CHAIR", "MR KIM", "Kim Young-soon", "위원장"])
+# Words: lines that never begin "LABEL: " (no colon at all), nor end in blank space.
+_WORDS = st.text(st.characters(blacklist_characters=":\r", blacklist_categories=["Cs"]), min_size=1)
+
+
+@given(st.lists(st.tuples(_LABELS, _WORDS.filter(lambda w: w == w.rstrip())), min_size=1))
+def test_joined_turns_read_back_as_themselves(turns):
+    text, spans = transcripts.turns_join(turns)
+    read = transcripts.turns_read(text, lambda label: label in ("Kim Young-soon", "위원장"))
+    assert read == spans
+    assert transcripts.turns_split(text, [(s.start, s.end) for s in spans]) == turns
 
 
 # Bundles -----------------------------------------------------------------------------------
@@ -199,6 +216,24 @@ def test_a_speakers_own_words_are_direct_and_anothers_are_reported_by_the_commis
         "Kim Young-soon": [],
         "A Ministry": [{"name": "Commission of Inquiry", "slug": "commission-of-inquiry"}],
     }
+
+
+def test_who_speaks_is_asked_in_one_query_however_many_transcripts_and_rows():
+    def queries() -> int:
+        items = list(Statement.objects.select_related("actor", "passage__source__publisher"))
+        with CaptureQueriesContext(connection) as captured:
+            selectors.reporting_fill(items)
+        assert {item.is_reported for item in items} == {True, False}
+        return len(captured)
+
+    _hearing_with_a_reported_statement()
+    few = queries()
+    for n in range(3):
+        bundle = json.loads(json.dumps(HEARING).replace("seoul-hearing", f"hearing-{n}"))
+        bundle["claims"][0]["key"] = f"yodok-{n}"
+        bundle_import(bundle)
+        StatementFactory(actor=Actor.objects.get(name="A Ministry"), passage=Passage.objects.last())
+    assert queries() == few <= 4
 
 
 def test_a_transcripts_page_names_its_speakers_who_are_public(client):
