@@ -2,9 +2,9 @@
 accessibility and keyboard tests visit, and what `make screenshots` photographs.
 
 `seed_with_every_page_type()` loads the seed and adds the states the seed never shows (a
-passage whose source was edited since, a deleted passage, and a report read from pages, with a
-passage across a page break); `page_types()` then names one address of each kind. A new public
-page needs a line here."""
+passage whose source was edited since, a deleted passage, a report read from pages, with a
+passage across a page break, and a transcript, its witness's words cited); `page_types()` then
+names one address of each kind. A new public page needs a line here."""
 
 import io
 
@@ -13,7 +13,13 @@ from django.core.management import call_command
 from claims_app import anchoring
 from claims_app.models import Claim, DeletedPassage, Passage, Source
 
-from .factories import ClaimFactory, PassageFactory, SourceFactory, StatementFactory
+from .factories import (
+    ActorFactory,
+    ClaimFactory,
+    PassageFactory,
+    SourceFactory,
+    StatementFactory,
+)
 
 # Seed objects chosen because each shows its page at its fullest: a disputed figure with
 # statements, disputes and a counterclaim; an actor on both sides; a topic with estimates.
@@ -23,6 +29,7 @@ SOURCE = "neo-2023-failed-attack"
 TOPIC = "political-prisoners"
 EDITED_SOURCE = "a-report-edited-since"
 PAGED_SOURCE = "a-report-read-from-pages"
+TRANSCRIPT = "a-hearing-transcript"
 PAGES = [
     "Report on detention. Summary of findings.",
     "The inquiry heard that the camps held more than",
@@ -50,6 +57,19 @@ def seed_with_every_page_type() -> None:
         claim=ClaimFactory(text="The camps held more than 100,000 people.", slug="paged-figure"),
         passage=PassageFactory(source=paged, words="the camps held more than\n100,000 people"),
     )
+    witness = ActorFactory(name="Witness One", kind="person")
+    ActorFactory(name="Chair of the Hearing", kind="person")
+    transcript = SourceFactory(
+        title="A hearing's transcript",
+        slug=TRANSCRIPT,
+        kind="transcript",
+        text="Chair of the Hearing: Where were you held?\nWitness One: I was held at Yodok.",
+    )
+    StatementFactory(
+        claim=ClaimFactory(text="The witness was held at Yodok.", slug="transcript-witness"),
+        actor=witness,
+        passage=PassageFactory(source=transcript, words="I was held at Yodok."),
+    )
 
 
 def page_types() -> dict[str, str]:
@@ -73,6 +93,8 @@ def page_types() -> dict[str, str]:
         "source read from pages": f"/sources/{PAGED_SOURCE}/",
         "a page of a source": f"/sources/{PAGED_SOURCE}/pages/2/",
         "passage": disputed_passage.get_absolute_url(),
+        "transcript": f"/sources/{TRANSCRIPT}/",
+        "passage in a transcript": Passage.objects.get(source__slug=TRANSCRIPT).get_absolute_url(),
         "passage changed since": changed.get_absolute_url(),
         "passage deleted": f"/passages/{gone.pk}/",
         "topic": f"/topics/{TOPIC}/",
