@@ -371,26 +371,26 @@ class Source(Timestamped, Slugged, PartialDateMixin):
             )
             # And a transcript's turns are read again from it.
             if (old_text, old_kind) != (self.text, self.kind):
-                self.turns_read()
+                self.turns_read(old_text=old_text)
 
-    def turns_read(self, speakers: dict[str, Actor] | None = None) -> int:
+    def turns_read(self, *, old_text: str | None = None) -> int:
         """Read this transcript's turns again from its `SPEAKER: words` lines, in place of the
         ones it had; how many it has now. Turns are never moved: after an edit each is read
         from the text or gone, so none can point at other words than its speaker's. A label
-        names its speaker by `speakers`, then as it named an old turn's, then as an actor's name
-        or alias; a label naming nobody makes no turn (its words belong to no one). A source
-        that is not a transcript has no turns."""
+        names the speaker it named in `old_text` (the text its turns were read from), else the
+        actor of that name or alias; a label naming nobody makes no turn (its words belong to
+        no one). A source that is not a transcript has no turns."""
         if self.kind != self.Kind.TRANSCRIPT:
             gone = set(self.turns.values_list("speaker_id", flat=True))
             if gone:
                 self.turns.all().delete()
                 derived.derived_refresh(actor_ids=gone)
             return 0
-        known = dict(speakers or {})
+        known: dict[str, Actor | None] = {}
         old = list(self.turns.select_related("speaker"))
-        for turn in old:
-            label = turn.label
-            if label:
+        for turn in old if old_text else ():
+            # Read in the text the turn was marked on: its offsets are that text's.
+            if label := transcripts.label_before(old_text, turn.start):
                 known.setdefault(label, turn.speaker)
 
         def is_speaker(label: str) -> bool:
@@ -520,11 +520,6 @@ class Turn(models.Model):
     @property
     def words(self) -> str:
         return self.source.text[self.start : self.end] if self.source_id else ""
-
-    @property
-    def label(self) -> str | None:
-        """How the text names its speaker, if a "LABEL: " leads to its words."""
-        return transcripts.label_before(self.source.text, self.start)
 
     def clean(self):
         super().clean()

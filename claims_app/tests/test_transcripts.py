@@ -245,6 +245,20 @@ def test_a_transcripts_page_names_its_speakers_who_are_public(client):
     assert client.get("/actors/michael-kirby/").status_code == 200
 
 
+def test_an_edit_keeps_a_labels_speaker_as_the_text_named_it():
+    witness = ActorFactory(name="Witness One")
+    AliasFactory(name="WITNESS", actor=witness)
+    source = Source.objects.create(
+        title="Hearing", kind="transcript", text="WITNESS: I was held.\nMR KIM: Thank you."
+    )
+    assert [t.speaker for t in source.turns.all()] == [witness]  # MR KIM names nobody
+    # The alias goes: the label still names whom it named.
+    witness.aliases.all().delete()
+    source.text = "Opening.\nWITNESS: I was held at Yodok.\nMR KIM: Thank you."
+    source.save()
+    assert [(t.speaker, t.words) for t in source.turns.all()] == [(witness, "I was held at Yodok.")]
+
+
 def test_an_edit_of_a_transcripts_text_reads_its_turns_again():
     bundle_import(HEARING)
     source = Source.objects.get()
