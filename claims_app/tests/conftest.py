@@ -194,6 +194,12 @@ def open_browser(transactional_db, live_server, monkeypatch):
         return page
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the browser stops
+    # An expectation waits as long as an action does (15 s, not Playwright's 5): in CI both
+    # suites and their browsers share two cores, and a save that then navigates (the source
+    # form's "Save and annotate" on PostgreSQL) once took longer than 5 s to show its page.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)
