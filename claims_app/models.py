@@ -1236,20 +1236,6 @@ def _source_saved(sender, instance, raw=False, **kwargs):
     )
 
 
-@receiver(pre_save, sender=Authorship)
-def _authorship_before(sender, instance, raw=False, **kwargs):
-    instance._derived_before = _before(sender, instance, raw, "actor_id")
-
-
-@receiver(post_save, sender=Authorship)
-@receiver(post_delete, sender=Authorship)
-def _authorship_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        derived.derived_refresh(
-            actor_ids=[instance.actor_id, *(getattr(instance, "_derived_before", None) or ())]
-        )
-
-
 @receiver(m2m_changed, sender=Source.authors.through)
 def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
     # source.authors.add(…) writes Authorship rows in bulk, without their own signals.
@@ -1265,18 +1251,26 @@ def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
         )
 
 
+# An author of a public source, and a speaker in a public transcript, are public actors: a row
+# that names one (or named another before) refreshes them.
+_NAMES_AN_ACTOR = {Authorship: "actor_id", Turn: "speaker_id"}
+
+
+@receiver(pre_save, sender=Authorship)
 @receiver(pre_save, sender=Turn)
-def _turn_before(sender, instance, raw=False, **kwargs):
-    instance._derived_before = _before(sender, instance, raw, "speaker_id")
+def _actor_named_before(sender, instance, raw=False, **kwargs):
+    instance._derived_before = _before(sender, instance, raw, _NAMES_AN_ACTOR[sender])
 
 
+@receiver(post_save, sender=Authorship)
+@receiver(post_delete, sender=Authorship)
 @receiver(post_save, sender=Turn)
 @receiver(post_delete, sender=Turn)
-def _turn_changed(sender, instance, raw=False, **kwargs):
-    # A public transcript's speakers are public.
+def _actor_named_changed(sender, instance, raw=False, **kwargs):
     if not raw:
+        named = getattr(instance, _NAMES_AN_ACTOR[sender])
         derived.derived_refresh(
-            actor_ids=[instance.speaker_id, *(getattr(instance, "_derived_before", None) or ())]
+            actor_ids=[named, *(getattr(instance, "_derived_before", None) or ())]
         )
 
 
