@@ -16,7 +16,6 @@ from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
@@ -666,8 +665,7 @@ class SourceAdmin(SlugPreviewed, CurationAdmin):
         """Keep the file the text was read from, and name who the file says wrote and
         published it: those the record knows by that name are linked, if the source names
         nobody yet; the others are for the curator to add."""
-        obj.original.save(f"original.{read.kind.lower()}", ContentFile(data), save=False)
-        Source.objects.filter(pk=obj.pk).update(original=obj.original.name)
+        obj.original_store(read.kind, data)
         unknown = []
         if read.authors and not obj.authorships.exists():
             for position, name in enumerate(read.authors):

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -1334,20 +1333,6 @@ class _Writer:
             bulk_update_with_history(affiliated, Actor, ["affiliation"], batch_size=_BATCH)
         self.progress("actors", len(items), len(items))
 
-    def _original_keep(self, source: Source, original: extraction.Original) -> None:
-        """Keep `original` as the source's original file, unless it is that already. (Stored
-        as the rows are written: a file stored for an import that then fails stays behind,
-        named by no source.)"""
-        if source.original:
-            try:
-                with source.original.open("rb") as kept:
-                    if kept.read() == original.data:
-                        return
-            except OSError:
-                pass  # listed but missing: stored again
-        source.original.save(f"original.{original.kind}", ContentFile(original.data), save=False)
-        Source.objects.filter(pk=source.pk).update(original=source.original.name)
-
     def sources(self, items: list[dict]) -> None:
         existing = Source.objects.in_bulk([item["slug"] for item in items], field_name="slug")
         new, changed, fields, retexted, turned = [], [], set(), [], []
@@ -1385,7 +1370,10 @@ class _Writer:
             self.report.reanchored[source.slug] = str(source.passages_reanchor())
         for item in items:
             if "original" in item:
-                self._original_keep(self.source_by_slug[item["slug"]], item["original"])
+                # Stored as the rows are written: a file stored for an import that then fails
+                # stays behind, named by no source.
+                original = item["original"]
+                self.source_by_slug[item["slug"]].original_store(original.kind, original.data)
         for source in turned:
             # Written in bulk, without Source.save: its turns are read here (the actors they
             # name are written already).

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -321,6 +322,20 @@ class Source(Timestamped, Slugged, PartialDateMixin):
             return []
         turns = self.turns.select_related("speaker").order_by("start")
         return list({turn.speaker_id: turn.speaker for turn in turns}.values())
+
+    def original_store(self, kind: str, data: bytes) -> None:
+        """Keep `data` (a file of `kind`, "pdf" or "html") as its original file, a new file in
+        storage (the one before stays, for its history), unless it holds these bytes already.
+        The row's column alone is written: its text is the caller's business."""
+        if self.original:
+            try:
+                with self.original.open("rb") as kept:
+                    if kept.read() == data:
+                        return
+            except OSError:
+                pass  # listed but missing: stored again
+        self.original.save(f"original.{kind}", ContentFile(data), save=False)
+        Source.objects.filter(pk=self.pk).update(original=self.original.name)
 
     @property
     def original_kind(self) -> str | None:

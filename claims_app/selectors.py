@@ -215,7 +215,7 @@ def claims_rows(claims) -> list[Claim]:
     if not claims:
         return claims
     ids = [claim.pk for claim in claims]
-    marks = ", ".join(["%s"] * len(ids))
+    marks = _marks(ids)
     through = Claim.topics.through._meta.db_table
     topics = _raw(
         Topic,
@@ -386,15 +386,18 @@ def _raw(
     return list(model.objects.raw(f"{sql} ORDER BY {order}" if order else sql, params))
 
 
+def _marks(values) -> str:
+    """A placeholder for each of `values`, for `IN (…)`."""
+    return ", ".join(["%s"] * len(values))
+
+
 def _raw_by_id(model, ids, *, fields: tuple[str, ...] = (), **where) -> dict:
     """`model`'s rows of these ids (and these column values), by id (only `fields`, if
     given)."""
     ids = sorted({pk for pk in ids if pk is not None})
     if not ids:
         return {}
-    condition = " AND ".join(
-        [f"t.id IN ({', '.join(['%s'] * len(ids))})", *(f"t.{name} = %s" for name in where)]
-    )
+    condition = " AND ".join([f"t.id IN ({_marks(ids)})", *(f"t.{name} = %s" for name in where)])
     return {row.pk: row for row in _raw(model, condition, [*ids, *where.values()], fields=fields)}
 
 
@@ -410,7 +413,7 @@ def _cited_fill(items, *, passages: dict | None = None) -> dict[int, list[Actor]
     authorships = (
         _raw(
             Authorship,
-            f"t.source_id IN ({', '.join(['%s'] * len(sources))})",
+            f"t.source_id IN ({_marks(sources)})",
             list(sources),
             order="t.source_id, t.position, t.id",
         )

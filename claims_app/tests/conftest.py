@@ -26,6 +26,15 @@ def client():
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Sources' original files kept in a folder of this test's own; that folder."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+@pytest.fixture
 def editor_client(client, db):
     """A test client logged in as a curator of the Editors group."""
     from django.contrib.auth.models import Group, User

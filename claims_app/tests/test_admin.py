@@ -19,6 +19,24 @@ def _inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
     }
 
 
+def _new_source_form(**fields) -> dict:
+    """The admin's add form for a source, as a browser posts it, blank but for `fields` (no
+    authors, no passages unless `fields` has their management form)."""
+    return {
+        "title": "",
+        "slug": "",
+        "kind": "article",
+        "language": "en",
+        "date_precision": "day",
+        "url": "",
+        "archive_url": "",
+        "text": "",
+        **_inline_management("authorships"),
+        **_inline_management("passages"),
+        **fields,
+    }
+
+
 def _source_form(source, **fields) -> dict:
     """The admin's change form for `source`, as a browser posts it, with `fields` changed."""
     return {
@@ -273,19 +291,13 @@ def test_only_staff_reach_the_admin(client):
 
 
 def test_a_new_source_and_its_first_passage_in_one_form(editor_client):
-    data = {
-        "title": "A new report",
-        "slug": "",
-        "kind": "report",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "text": "The figure is 130,000. Others say the figure is lower.",
-        **_inline_management("authorships"),
+    data = _new_source_form(
+        title="A new report",
+        kind="report",
+        text="The figure is 130,000. Others say the figure is lower.",
         **_inline_management("passages", total=1),
-        "passages-0-quote": "the figure is lower",
-    }
+        **{"passages-0-quote": "the figure is lower"},
+    )
     response = editor_client.post("/admin/claims_app/source/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Passage.objects.get().quote == "the figure is lower"
@@ -302,18 +314,7 @@ def test_a_new_source_and_its_first_passage_in_one_form(editor_client):
     ],
 )
 def test_a_source_pasted_without_a_title_takes_its_first_line(editor_client, text, title):
-    data = {
-        "title": "",
-        "slug": "",
-        "kind": "article",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "text": text,
-        **_inline_management("authorships"),
-        **_inline_management("passages"),
-    }
+    data = _new_source_form(text=text)
     response = editor_client.post("/admin/claims_app/source/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     source = Source.objects.get()

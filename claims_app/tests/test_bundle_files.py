@@ -13,15 +13,9 @@ from .test_bundle_export import _empty_database
 from .test_bundles import _DELETE, _bundle
 from .test_upload import PAGE_WORDS, _pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 QUOTE = "between 80,000 and 120,000 political prisoners"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
 
 
 def _with_file(folder, name="coi.pdf", **changes) -> str:

@@ -13,13 +13,7 @@ from .factories import ClaimFactory, PassageFactory, SourceFactory, StatementFac
 PDF = b"%PDF-1.4\n% not a real document: the server only stores and serves it\n%%EOF\n"
 HTML = b"<!doctype html><title>Saved</title><script>alert(1)</script><p>words</p>"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def _public_source(**fields):

@@ -14,22 +14,16 @@ from claims_app.models import Passage, Source
 from . import browser
 from .actions import Hands
 from .factories import ClaimFactory, StatementFactory
-from .test_admin import _inline_management
+from .test_admin import _inline_management, _new_source_form
 from .test_annotate_journey import curator  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 PAGE_WORDS = [
     "Report of the inquiry. Contents.",
     "Chapter one: the camps.",
     "The camps hold between 80,000 and 120,000 political prisoners.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path
 
 
 KOREAN = "조사위원회는 정치범수용소에 8만에서 12만 명이 수감되어 있다고 보고하였다."
@@ -54,19 +48,7 @@ def _pdf(pages: list[str], korean: str | None = None) -> bytes:
 
 
 def _form(**fields) -> dict:
-    return {
-        "title": "",
-        "slug": "",
-        "kind": "report",
-        "language": "en",
-        "date_precision": "day",
-        "url": "",
-        "archive_url": "",
-        "text": "",
-        **_inline_management("authorships"),
-        **_inline_management("passages"),
-        **fields,
-    }
+    return _new_source_form(kind="report", **fields)
 
 
 def test_a_pdf_is_read_page_by_page_and_kept(editor_client, client, media_root):
