@@ -58,3 +58,15 @@ def redis_caches() -> dict:
             "KEY_PREFIX": KEY_PREFIX,
         }
     }
+
+
+def page_keys(generation: int) -> list[bytes]:
+    """The pages servers run with CACHE_URL=`redis_url()` have cached in Redis under the record's
+    `generation` (their keys have no prefix: `:<version>:page:<generation>:<address digest>`)."""
+    import redis
+
+    client = redis.Redis(host=HOST, port=PORT, db=DATABASE)
+    try:
+        return list(client.scan_iter(match=f":*:page:{generation}:*", count=1000))
+    finally:
+        client.close()
