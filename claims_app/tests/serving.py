@@ -67,7 +67,8 @@ def production_server(tmp_path: Path, application: str = "project.wsgi", **extra
     """`make serve`'s gunicorn serving `application`, with two workers unless told otherwise
     (`WEB_CONCURRENCY="3"`), the default per-process page cache, until the block ends. Its
     secret key is random: servers that must honour each other's sessions are given one
-    (`DJANGO_SECRET_KEY=…`); with `DJANGO_STATIC_MANIFEST="1"`, run `static_collect()` first."""
+    (`DJANGO_SECRET_KEY=…`). The static files are served where they are (WhiteNoise's finders),
+    so nothing is collected."""
     port = _free_port()
     log = tmp_path / "gunicorn.log"
     env = {
@@ -108,31 +109,26 @@ def production_server(tmp_path: Path, application: str = "project.wsgi", **extra
             except OSError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the production server did not start")
+                raise RuntimeError(f"the production server did not start:\n{_tail(log)}")
             time.sleep(0.2)
         yield Server(port, log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        ended = process.poll()  # before its end: a server that stopped by itself says so
+        # gunicorn's quick shutdown: no test waits on a graceful one, which takes a second more
+        # (each gevent worker notices it on its next one-second tick).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGQUIT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if ended is not None:
+        raise RuntimeError(f"the production server stopped by itself (exit {ended}):\n{_tail(log)}")
 
 
-def static_collect() -> None:
-    """`make serve`'s collectstatic, into STATIC_ROOT: the hashed, compressed files that servers
-    run with DJANGO_STATIC_MANIFEST=1 serve. Run it once, before any of them starts."""
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_STATIC_MANIFEST": "1",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT, env=env, check=True, timeout=120,
-    )  # fmt: skip
+def _tail(log: Path) -> str:
+    return "\n".join(log.read_text().splitlines()[-20:])
 
 
 class Answer(NamedTuple):
