@@ -77,6 +77,12 @@ def test_an_unpublish_through_one_server_is_served_by_the_other_at_once(servers,
     # B's very next requests: the claim is gone from its page and its list.
     assert reader.get(page).status == 404
     assert claim.text not in reader.get(listing).text
+
+    # And back: A has cached its list without the claim; published again through B, A's next
+    # request shows it.
+    assert claim.text not in serving.Browser(a.port).get(listing).text
+    assert curator.at(b.port).claims_publish(claim).status == 302
+    assert claim.text in serving.Browser(a.port).get(listing).text
     assert not a.errors() and not b.errors()
 
 
