@@ -20,24 +20,6 @@ from .factories import (
 from .page_types import page_types, seed_with_every_page_type
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """`make test`'s `--dist loadgroup` keeps the tests of an `xdist_group` on one worker (a
-    module's production server starts once, not on every worker): pytest-xdist tells the workers
-    apart by suffixing each such test's id with `@<group>`. pytest 9.2's structured ids no longer
-    take that suffix (pytest-xdist issue #1386), so every group was spread over the workers; it is
-    written here, where xdist's did not take. Nothing happens once xdist's does."""
-    if not getattr(config.option, "loadgroup", False):  # not an xdist worker of loadgroup
-        return
-    from _pytest.nodeid import NodeId
-
-    for item in items:
-        marks = item.iter_markers("xdist_group")
-        groups = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
-        if groups and "@" not in item.nodeid.rpartition("]")[2]:
-            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
-
-
 @pytest.fixture
 def client():
     return Client(HTTP_HOST="localhost")
