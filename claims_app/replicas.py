@@ -20,7 +20,9 @@ question asked; it is asked again (one query) only after a newer write.
 
 A replica that is down, or fails in the middle of a page (a statement cancelled by a conflict with
 recovery, a connection lost), is left alone for REPLICA_RETRY_SECONDS in this process, with one
-warning in the log, and the page is read again from the primary: never a 500.
+warning in the log, and the page is read again from the primary: never a 500. The requests in
+flight when it failed may each have waited up to REPLICA_CONNECT_TIMEOUT; afterwards one request
+a process asks it again once the time is up, the others reading from the primary meanwhile.
 """
 
 from __future__ import annotations
@@ -31,13 +33,20 @@ import random
 import time
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 
 log = logging.getLogger(__name__)
 
 _reading: contextvars.ContextVar[str | None] = contextvars.ContextVar("replica", default=None)
 _replayed: dict[str, int] = {}  # alias: the furthest WAL position this process saw it replay
 _down_until: dict[str, float] = {}  # alias: time.monotonic() until which it is left alone
+_asking: set[str] = set()  # replicas a request of this process is asking how far they are
 
 
 def configured() -> bool:
@@ -93,33 +102,48 @@ def _replay_position(alias: str) -> int | None:
 
 def _leave_alone(alias: str, why) -> None:
     seconds = settings.REPLICA_RETRY_SECONDS
-    _down_until[alias] = time.monotonic() + seconds
-    connections[alias].close()
-    log.warning(
-        "read replica %s failed (%s): reading from the primary; trying it again in %s s",
-        alias,
-        str(why).strip().splitlines()[0] if str(why).strip() else type(why).__name__,
-        seconds,
-    )
+    now = time.monotonic()
+    failed_before = _down_until.get(alias, 0) > now  # another request found it first
+    _down_until[alias] = now + seconds
+    _replayed.pop(alias, None)  # when it is back, it is asked how far it is before it is read
+    try:
+        connections[alias].close()
+    except DatabaseError:
+        pass
+    if not failed_before:
+        reason = str(why).strip().splitlines()[0] if str(why).strip() else type(why).__name__
+        log.warning(
+            "read replica %s failed (%s): reading from the primary; trying it again in %s s",
+            alias,
+            reason,
+            seconds,
+        )
 
 
 def choose(position: int | None) -> str | None:
     """A replica, up and past `position` (the WAL position of the record's latest change), or
-    None: the primary. At most one query on each replica asked, and none for a replica already
-    seen past it."""
+    None: the primary. At most one query on each replica asked, none for a replica already seen
+    past it, and none for one another request of this process is asking meanwhile."""
     if position is None:  # not known (no change since this database was made): the primary
         return None
     now = time.monotonic()
-    candidates = [alias for alias in settings.DATABASE_REPLICAS if _down_until.get(alias, 0) <= now]
+    candidates = [
+        alias
+        for alias in settings.DATABASE_REPLICAS
+        if _down_until.get(alias, 0) <= now and alias not in _asking
+    ]
     random.shuffle(candidates)  # the readers spread over the replicas
     for alias in candidates:
         if _replayed.get(alias, -1) >= position:
             return alias
+        _asking.add(alias)
         try:
             replayed = _replay_position(alias)
         except (OperationalError, InterfaceError) as error:
             _leave_alone(alias, error)
             continue
+        finally:
+            _asking.discard(alias)
         if replayed is None:
             _leave_alone(alias, "it is not in recovery: not a replica of this primary")
             continue

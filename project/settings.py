@@ -184,11 +184,15 @@ for _alias, _database in DATABASES.items():
         # A connection broken while idle (a database restart) is replaced, not handed out.
         _database["CONN_MAX_AGE"] = 0
         _database["CONN_HEALTH_CHECKS"] = True
-        _pool = {"min_size": 1, "max_size": DB_POOL}
+        _pool = {"min_size": 1, "max_size": DB_POOL, "name": _alias}  # its log lines say which
         if _alias in DATABASE_REPLICAS:
             # A request waits for a replica's connection no longer than for a new one: then the
-            # primary answers (the pool's own default, 30 s, would hold the page that long).
+            # primary answers (the pool's own default, 30 s, would hold the page that long). And
+            # a replica that went away is given up on by its pool as soon as by replicas.py, so
+            # the pool's next try, when replicas.py tries it again, is at once: left to itself
+            # it would try again ever more seldom, for up to 5 minutes after the replica is back.
             _pool["timeout"] = REPLICA_CONNECT_TIMEOUT
+            _pool["reconnect_timeout"] = REPLICA_RETRY_SECONDS
         _database.setdefault("OPTIONS", {})["pool"] = _pool
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
