@@ -47,24 +47,31 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db import models as db
-from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, QueryDict
 from django.utils.encoding import escape_uri_path
 
-from . import models
+from . import models, replicas
 
 
 def record_generation() -> int:
     """The record's generation as every process sees it now (one query)."""
-    generation = models.RecordGeneration.objects.filter(pk=1)
-    value = generation.values_list("value", flat=True).first()
-    if value is None:  # its row is gone (deleted by hand, or by a test's flush): made again
+    return record_state()[0]
+
+
+def record_state() -> tuple[int, int | None]:
+    """The record's generation, and the primary's WAL position when it last grew (None on
+    SQLite), as every process sees them now: one query, on the primary."""
+    generation = models.RecordGeneration.objects.using(DEFAULT_DB_ALIAS).filter(pk=1)
+    state = generation.values_list("value", "wal").first()
+    if state is None:  # its row is gone (deleted by hand, or by a test's flush): made again
         _bump()
-        value = generation.values_list("value", flat=True).get()
-    return value
+        state = generation.values_list("value", "wal").get()
+    return state
 
 
 def record_changed() -> None:
@@ -87,20 +94,27 @@ def _bump_pending(connection) -> bool:
 
 def _bump() -> None:
     now = time.time_ns() // 1000
-    bumped = models.RecordGeneration.objects.filter(pk=1).update(
-        value=Greatest(db.F("value") + 1, db.Value(now), output_field=db.BigIntegerField())
-    )
-    if not bumped:  # the row is missing: make it (another process may be making it too)
+    grown = {"value": Greatest(db.F("value") + 1, db.Value(now), output_field=db.BigIntegerField())}
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        # Where the primary's WAL is now: past the commit of the write this bump stands for, and
+        # of every one before it (replicas.py). Never backwards, whichever bump commits last.
+        wal = RawSQL(_WAL_NOW, (), output_field=db.BigIntegerField())
+        grown["wal"] = Greatest(db.F("wal"), wal, output_field=db.BigIntegerField())
+    generation = models.RecordGeneration.objects.filter(pk=1)
+    if not generation.update(**grown):
+        # The row is missing: make it (another process may be making it too), then grow it.
         models.RecordGeneration.objects.bulk_create(
             [models.RecordGeneration(pk=1, value=now)], ignore_conflicts=True
         )
+        generation.update(**grown)
 
 
-def _page_key(request) -> str:
-    generation = record_generation()
-    connection = transaction.get_connection()
-    if _bump_pending(connection):
-        generation = f"{generation}+{connection.record_uncommitted}"
+_WAL_NOW = "(pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
+
+
+def _page_key(request, generation: int, uncommitted: bool) -> str:
+    if uncommitted:
+        generation = f"{generation}+{transaction.get_connection().record_uncommitted}"
     address = (
         f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
         f"?{request.GET.urlencode()}"
@@ -143,13 +157,23 @@ def page_cached(view, *, params: Iterable[str]):
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
         request.GET = _known_only(request, known)
-        if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
+        caching = bool(settings.PAGE_CACHE_SECONDS)
+        if request.method not in ("GET", "HEAD") or not (caching or replicas.configured()):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        response = cache.get(key)
-        if response is not None:
-            return _answer(request, response)
-        response = view(request, *args, **kwargs)
+        generation, wal = record_state()
+        # A connection that has written in its open transaction reads its own rows: the
+        # primary's, under a key of its own.
+        uncommitted = _bump_pending(transaction.get_connection())
+        if caching:
+            key = _page_key(request, generation, uncommitted)
+            response = cache.get(key)
+            if response is not None:
+                return _answer(request, response)
+        # From a replica that has replayed this generation's writes, if one has: the page is
+        # then the record as of this generation (or newer), which it is cached under.
+        response = replicas.read(None if uncommitted else wal, view, request, *args, **kwargs)
+        if not caching:
+            return response
         if response.status_code != 200 or response.streaming:
             return response
 

@@ -1320,6 +1320,10 @@ class RecordGeneration(models.Model):
     committed write to the record; cached pages are keyed by it (caching.py)."""
 
     value = models.BigIntegerField()
+    # On PostgreSQL, the primary's WAL position (bytes from its start) when `value` last grew: past
+    # the commit of every write it stands for. A read replica that has replayed this far shows
+    # the record as of this generation (replicas.py). Null on SQLite.
+    wal = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="record_generation_one_row")]

@@ -28,11 +28,14 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+# Searches read from the replica their request reads from (replicas.py); elsewhere (the index's
+# upkeep, the admin) this is the primary's connection.
+from .replicas import read_connection as connection
 
 CONFIG = "english"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -49,6 +49,9 @@ from .models import (
     Topic,
     Turn,
 )
+
+# The public road's own SQL reads from the replica its request reads from (replicas.py).
+from .replicas import read_connection as connection
 
 # What a citation is shown with; a caller that has its claim or its passage already leaves it out.
 _CITED = ("actor", "passage__source", "claim")
@@ -1048,7 +1051,11 @@ def _within(deadline: float, sql: str, params) -> list | None:
         limited = (
             f"SET LOCAL statement_timeout = {left_ms}; {sql}; SET LOCAL statement_timeout = DEFAULT"
         )
-        guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        guard = (
+            transaction.atomic(using=connection.alias)
+            if connection.in_atomic_block
+            else contextlib.nullcontext()
+        )
         try:
             with guard, connection.cursor() as cursor:
                 cursor.execute(limited, params)

@@ -1,11 +1,11 @@
 """Settings for the claims tracker: one module, configured by the environment.
 
-Variables: DATABASE_URL (unset: the embedded SQLite file), DJANGO_DEBUG, DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served over HTTPS by a
-proxy that sets X-Forwarded-Proto and X-Forwarded-For) and DJANGO_PROXY_COUNT, DJANGO_DB_POOL,
-DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and the app's own (below). A `.env` file beside
-manage.py (written by `make run`) supplies defaults for local use; variables set in the
-environment always win.
+Variables: DATABASE_URL (unset: the embedded SQLite file), DATABASE_REPLICA_URLS, DJANGO_DEBUG,
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served
+over HTTPS by a proxy that sets X-Forwarded-Proto and X-Forwarded-For) and DJANGO_PROXY_COUNT,
+DJANGO_DB_POOL, DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and the app's own (below). A `.env`
+file beside manage.py (written by `make run`) supplies defaults for local use; variables set in
+the environment always win.
 """
 
 import os
@@ -156,10 +156,40 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "project.sql
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000"
     )
-if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A connection broken while idle (a database restart) is replaced, not handed out.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DB_POOL}
+
+# DATABASE_REPLICA_URLS (comma-separated postgres:// URLs): PostgreSQL streaming replicas of
+# DATABASE_URL, which answer the public pages' reads once they have replayed the record's latest
+# change (claims_app/replicas.py); everything else stays on the primary. A replica that does not
+# answer within REPLICA_CONNECT_TIMEOUT seconds is left alone for REPLICA_RETRY_SECONDS.
+_replica_urls = [
+    url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if url.strip()
+]
+DATABASE_REPLICAS = [f"replica{n}" for n in range(1, len(_replica_urls) + 1)]
+REPLICA_CONNECT_TIMEOUT = int(os.environ.get("REPLICA_CONNECT_TIMEOUT") or 2)
+REPLICA_RETRY_SECONDS = int(os.environ.get("REPLICA_RETRY_SECONDS") or 10)
+for _alias, _url in zip(DATABASE_REPLICAS, _replica_urls, strict=True):
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    if "postgresql" not in DATABASES["default"]["ENGINE"] or "postgresql" not in _replica["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS names PostgreSQL streaming replicas of a PostgreSQL "
+            "DATABASE_URL: both must be postgres:// URLs."
+        )
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
+    _replica["TEST"] = {"MIRROR": "default"}  # tests never make a database of their own there
+    DATABASES[_alias] = _replica
+DATABASE_ROUTERS = ["claims_app.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+
+for _alias, _database in DATABASES.items():
+    if DB_POOL and _database["ENGINE"] == "django.db.backends.postgresql":
+        # A connection broken while idle (a database restart) is replaced, not handed out.
+        _database["CONN_MAX_AGE"] = 0
+        _database["CONN_HEALTH_CHECKS"] = True
+        _pool = {"min_size": 1, "max_size": DB_POOL}
+        if _alias in DATABASE_REPLICAS:
+            # A request waits for a replica's connection no longer than for a new one: then the
+            # primary answers (the pool's own default, 30 s, would hold the page that long).
+            _pool["timeout"] = REPLICA_CONNECT_TIMEOUT
+        _database.setdefault("OPTIONS", {})["pool"] = _pool
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
