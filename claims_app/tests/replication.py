@@ -102,6 +102,27 @@ def _wait_replayed(replica: psycopg.Connection, lsn: str, timeout: float) -> flo
     return time.monotonic() - started
 
 
+def _backends(server: Server) -> list[int]:
+    """The processes of `server` that serve a client of its database (from /proc: their
+    parent is its postmaster, their title "postgres: USER DATABASE HOST(PORT) STATE")."""
+    try:
+        postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []  # not running
+    found = []
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            parent = int((process / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            title = (process / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if parent == postmaster and title.startswith(f"postgres: postgres {DATABASE} "):
+            found.append(int(process.name))
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -172,22 +193,26 @@ class StreamingPair:
                 return count
             time.sleep(0.2)
 
+    def clients_last_queries(self, server: Server) -> list[str]:
+        """The statement each other client connected to `server`'s database ran last (or is
+        running): seen at once, where the statistics may be reported seconds later."""
+        rows = self.query(
+            server,
+            "SELECT query FROM pg_stat_activity WHERE datname = %s "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            [DATABASE],
+        )
+        return [query for (query,) in rows]
+
     def wait_no_clients(self, server: Server, timeout: float = 30) -> None:
-        """Until no one else is connected to `server`'s database (their statistics are then
-        all reported: a backend reports them as it exits)."""
+        """Until no process of `server` serves a client of its database any more: each has
+        reported its statistics, which a backend does as it exits (it leaves pg_stat_activity a
+        moment before, so that view cannot tell)."""
         deadline = time.monotonic() + timeout
-        while True:
-            others = self.query(
-                server,
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
-                [DATABASE],
-            )[0][0]
-            if not others:
-                return
+        while backends := _backends(server):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{others} connections to the {server.name} stay open")
-            time.sleep(0.1)
+                raise TimeoutError(f"{len(backends)} clients of the {server.name} stay connected")
+            time.sleep(0.05)
 
     # Replication -----------------------------------------------------------------------------
 
