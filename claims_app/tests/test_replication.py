@@ -91,7 +91,12 @@ def _published_on(pair, server, slug: str) -> bool:
     return pair.query(server, f"SELECT published FROM {CLAIMS} WHERE slug = %s", [slug])[0][0]
 
 
-@pytest.fixture(scope="module")
+# Made once in a test process, not once a module: pytest-xdist may hand this module's tests to
+# a worker between other modules' tests, and a module's fixture is made again after each such
+# break. (xdist_group, which should keep them together, does nothing under pytest 9: it renames
+# the tests through an attribute pytest no longer reads.) The tests change only claims of their
+# own, so they share the pair in any order.
+@pytest.fixture(scope="session")
 def pair():
     """The primary and its replica, the site's tables migrated on the primary and a claim for
     each test in them, replayed by the replica."""
