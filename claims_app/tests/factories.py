@@ -1,6 +1,9 @@
 """factory-boy factories: data for the tests. Fixtures are for the showcase, not for tests."""
 
+from importlib import import_module
+
 import factory
+from django.contrib.auth.models import Group, Permission
 
 from claims_app.models import (
     Actor,
@@ -101,3 +104,18 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     actor = factory.SubFactory(ActorFactory)
     passage = factory.SubFactory(PassageFactory, words="Critics asked how the figure was estimated")
     kind = Dispute.Kind.QUESTIONS
+
+
+def editors_group() -> Group:
+    """The Editors group, with the permissions its migration (0002) gives it. A transactional
+    test's flush empties the group table; the permissions are made again after it, the group
+    is not."""
+    editors, _ = Group.objects.get_or_create(name="Editors")
+    models = import_module("claims_app.migrations.0002_editors_group").MODELS
+    codenames = [f"{action}_{model}" for model in models for action in ("view", "add", "change")]
+    editors.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="claims_app", codename__in=[*codenames, "publish_claim"]
+        )
+    )
+    return editors

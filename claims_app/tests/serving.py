@@ -1,5 +1,6 @@
 """The production server, as `make serve` runs it (gunicorn with project/gunicorn.conf.py, debug
-off), on the test database: for the tests that must talk to it over real sockets."""
+off), on the test database: for the tests that must talk to it over real sockets; and a browser
+and a curator to talk to it as people do."""
 
 import contextlib
 import http.client
@@ -10,8 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from email.message import Message
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.db import connection
 
@@ -61,7 +65,10 @@ def _database_url(tmp_path: Path) -> str:
 @contextlib.contextmanager
 def production_server(tmp_path: Path, application: str = "project.wsgi", **extra_env):
     """`make serve`'s gunicorn serving `application`, with two workers unless told otherwise
-    (`WEB_CONCURRENCY="3"`), the default per-process page cache, until the block ends."""
+    (`WEB_CONCURRENCY="3"`), the default per-process page cache, until the block ends. Its
+    secret key is random: servers that must honour each other's sessions are given one
+    (`DJANGO_SECRET_KEY=…`). The static files are served where they are (WhiteNoise's finders),
+    so nothing is collected."""
     port = _free_port()
     log = tmp_path / "gunicorn.log"
     env = {
@@ -102,13 +109,104 @@ def production_server(tmp_path: Path, application: str = "project.wsgi", **extra
             except OSError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the production server did not start")
+                raise RuntimeError(f"the production server did not start:\n{_tail(log)}")
             time.sleep(0.2)
         yield Server(port, log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        ended = process.poll()  # before its end: a server that stopped by itself says so
+        # gunicorn's quick shutdown: no test waits on a graceful one, which takes a second more
+        # (each gevent worker notices it on its next one-second tick).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGQUIT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if ended is not None:
+        raise RuntimeError(f"the production server stopped by itself (exit {ended}):\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return "\n".join(log.read_text().splitlines()[-20:])
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: Message  # names in any case: answer.headers["Location"]
+    text: str
+
+
+class Browser:
+    """A browser asking a running server over HTTP: it keeps the cookies the server sets (a
+    session's, the CSRF token's) and sends them back, follows no redirect (a test sees it), and
+    posts forms with their CSRF token."""
+
+    def __init__(self, port: int, cookies: dict[str, str] | None = None):
+        self.port = port
+        self.cookies = {} if cookies is None else cookies
+
+    def at(self, port: int):
+        """The same browser, its cookies shared from now on, asking the server at `port`: as a
+        load balancer sends one person's requests to any of the servers behind it."""
+        return type(self)(port, self.cookies)
+
+    def request(self, method: str, path: str, form=None) -> Answer:
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body, headers)
+            response = conn.getresponse()
+            text = response.read().decode()
+        finally:
+            conn.close()
+        for line in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(line).items():
+                if morsel["max-age"] == "0":  # how Django deletes a cookie
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.coded_value
+        return Answer(response.status, response.headers, text)
+
+    def get(self, path: str) -> Answer:
+        return self.request("GET", path)
+
+    def post(self, path: str, form) -> Answer:
+        """`form` (a dict, or pairs for a name given more than once) posted with the CSRF token
+        a page's form carries, which the CSRF cookie holds."""
+        if "csrftoken" not in self.cookies:
+            self.get("/admin/login/")  # any page with a form sets it
+        pairs = list(form.items() if isinstance(form, dict) else form)
+        return self.request(
+            "POST", path, [*pairs, ("csrfmiddlewaretoken", self.cookies["csrftoken"])]
+        )
+
+
+class Curator(Browser):
+    """A curator in the admin, through its pages as a person uses them."""
+
+    def log_in(self, username: str, password: str) -> Answer:
+        """The login form filled in and sent: a redirect (302) to the admin's index when in,
+        the form again (200) when the password is wrong, 429 when locked out."""
+        self.get("/admin/login/")  # the form, and the CSRF cookie with it
+        return self.post(
+            "/admin/login/", {"username": username, "password": password, "next": "/admin/"}
+        )
+
+    def claims_publish(self, *claims) -> Answer:
+        """The claims list's action "Publish the selected claims", on `claims` ticked."""
+        return self._claims_action("publish_selected", claims)
+
+    def claims_unpublish(self, *claims) -> Answer:
+        """The claims list's action "Unpublish the selected claims (back to draft)"."""
+        return self._claims_action("unpublish_selected", claims)
+
+    def _claims_action(self, action: str, claims) -> Answer:
+        ticked = [("_selected_action", str(claim.pk)) for claim in claims]
+        return self.post("/admin/claims_app/claim/", [("action", action), ("index", "0"), *ticked])

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +16,7 @@ from claims_app.bundles import bundle_import
 from claims_app.caching import record_generation
 from project.settings import _cache
 
-from . import serving
+from . import serving, shared_cache
 from .factories import ClaimFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,18 @@ pytestmark = pytest.mark.django_db
 CACHED = 1
 
 
+@pytest.fixture(params=["locmem", "redis"])
+def page_cache(request, settings):
+    """The test once with each cache a deployment may keep its pages in: this process's memory
+    (the default), and Redis (CACHE_URL=redis://…), which every process and server shares and
+    which keeps pages as pickled bytes. Setting CACHES makes Django open its caches again."""
+    if request.param == "redis":
+        settings.CACHES = shared_cache.redis_caches()
+    cache.clear()
+    yield request.param
+    cache.clear()
+
+
 def _queries(client, url, method="get") -> tuple[int, str]:
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url)
@@ -33,6 +46,7 @@ def _queries(client, url, method="get") -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_a_page_is_rendered_once_then_served_from_the_cache(client, disputed_claim):
     for url in ["/", f"/claims/{disputed_claim.slug}/", "/claims.json", "/feeds/claims.atom"]:
         first, page = _queries(client, url)
@@ -41,6 +55,7 @@ def test_a_page_is_rendered_once_then_served_from_the_cache(client, disputed_cla
         assert same == page, url
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_head_is_answered_from_the_cache_like_get(client, disputed_claim):
     claim = f"/claims/{disputed_claim.slug}/"
     assert _queries(client, claim)[0] > CACHED
@@ -51,6 +66,7 @@ def test_head_is_answered_from_the_cache_like_get(client, disputed_claim):
     assert disputed_claim.text in _queries(client, "/claims/")[1]
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_unknown_query_parameters_are_dropped_and_do_not_render_again(client, disputed_claim):
     _, page = _queries(client, "/claims/?status=disputed")
     for extra in ["utm_source=newsletter", "x=1", "x=1&x=2", "fbclid=%FF"]:
@@ -82,6 +98,7 @@ def test_one_transaction_retires_the_pages_once_after_it_commits(
     assert record_generation() > generation
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_publishing_and_unpublishing_show_at_once(client, disputed_claim):
     draft = ClaimFactory(text="Newly published claim.", published=False)
     assert "Newly published claim." not in _queries(client, "/claims/")[1]
@@ -93,6 +110,7 @@ def test_publishing_and_unpublishing_show_at_once(client, disputed_claim):
     assert client.get(f"/claims/{draft.slug}/").status_code == 404
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_an_edit_anywhere_in_the_record_shows_at_once(client, disputed_claim):
     url = f"/claims/{disputed_claim.slug}/"
     assert "The Committee" in _queries(client, url)[1]
@@ -104,6 +122,7 @@ def test_an_edit_anywhere_in_the_record_shows_at_once(client, disputed_claim):
     assert _queries(client, url)[1].count('class="citation statement"') == 2
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_a_bundle_import_shows_at_once(client):
     assert "Imported claim." not in _queries(client, "/claims/")[1]
     bundle_import(
@@ -124,6 +143,7 @@ def test_a_bundle_import_shows_at_once(client):
     assert "Imported claim." in _queries(client, "/claims/")[1]
 
 
+@pytest.mark.usefixtures("page_cache")
 def test_errors_are_not_cached(client, disputed_claim):
     assert client.get("/claims/no-such-claim/").status_code == 404
     ClaimFactory(text="Now it exists.", slug="no-such-claim")
@@ -200,10 +220,10 @@ def test_unpublishing_from_another_process_shows_in_every_worker(transactional_d
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("page_cache")
 def test_head_sends_no_body_but_the_length_get_would(disputed_claim):
     """What the site hands the server for a HEAD (the test client would drop a body itself; a
     production server drops it too, but logs a warning each time)."""
-    from django.core.cache import cache
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
 
