@@ -1,6 +1,6 @@
 """Read replicas, against real streaming replication (PostgreSQL only): a primary and a replica
-made on this machine once (tests/replication.py), the site served by `make serve`'s gunicorn
-with DATABASE_URL on the primary and DATABASE_REPLICA_URLS on the replica.
+made on this machine for the module (tests/replication.py), the site served by `make serve`'s
+gunicorn with DATABASE_URL on the primary and DATABASE_REPLICA_URLS on the replica.
 
 The rules (PRODUCT.md §9 among them): public pages are read from the replica; writes go to the
 primary; no page shows what the record no longer says, however far the replica lags (an
@@ -26,8 +26,7 @@ from django.db import connection
 from . import browser, replication, serving
 
 pytestmark = [
-    # On one pytest-xdist worker, so that one pair of servers serves them all (once xdist_group
-    # works again: see `pair`).
+    # On one pytest-xdist worker, one after the other: one pair of servers serves them all.
     pytest.mark.xdist_group("replication"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
@@ -103,12 +102,8 @@ def _published_on(pair, server, slug: str) -> bool:
     return pair.query(server, f"SELECT published FROM {CLAIMS} WHERE slug = %s", [slug])[0][0]
 
 
-# Made once in a test process, not once a module: pytest-xdist may hand this module's tests to
-# a worker between other modules' tests, and a module's fixture is made again after each such
-# break. (xdist_group, which should keep them together, does nothing under pytest 9: it renames
-# the tests through an attribute pytest no longer reads.) The tests change only claims of their
-# own, so they share the pair in any order.
-@pytest.fixture(scope="session")
+# The tests change only claims of their own, so they share the pair in any order.
+@pytest.fixture(scope="module")
 def pair():
     """The primary and its replica, the site's tables migrated on the primary and a claim for
     each test in them, replayed by the replica."""
