@@ -16,6 +16,7 @@ from .factories import (
     PassageFactory,
     SourceFactory,
     StatementFactory,
+    editors_group,
 )
 from .page_types import page_types, seed_with_every_page_type
 
@@ -37,10 +38,10 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def editor_client(client, db):
     """A test client logged in as a curator of the Editors group."""
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
 
     user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     client.force_login(user)
     return client
 

@@ -107,15 +107,17 @@ class DisputeFactory(factory.django.DjangoModelFactory):
 
 
 def editors_group() -> Group:
-    """The Editors group, with the permissions its migration (0002) gives it. A transactional
-    test's flush empties the group table; the permissions are made again after it, the group
-    is not."""
+    """The Editors group, with the permissions its migrations (0002, 0017) give it. A
+    transactional test's flush empties the group table, and the tests after it on the same
+    worker would find no group: every test that needs the group asks for it here. (The
+    permissions are made again after a flush; the group is not.)"""
     editors, _ = Group.objects.get_or_create(name="Editors")
     models = import_module("claims_app.migrations.0002_editors_group").MODELS
     codenames = [f"{action}_{model}" for model in models for action in ("view", "add", "change")]
     editors.permissions.set(
         Permission.objects.filter(
-            content_type__app_label="claims_app", codename__in=[*codenames, "publish_claim"]
+            content_type__app_label="claims_app",
+            codename__in=[*codenames, "publish_claim", "merge_claim"],
         )
     )
     return editors

@@ -4,18 +4,18 @@ where to start, and the drafts this curator has open, one click away."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from claims_app.models import Claim
 
-from .factories import ClaimFactory
+from .factories import ClaimFactory, editors_group
 
 pytestmark = pytest.mark.django_db
 
 
 def _editor(username: str) -> User:
     user = User.objects.create_user(username, password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return user
 
 

@@ -5,13 +5,20 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
 
-from .factories import TEXT, ActorFactory, ClaimFactory, PassageFactory, SourceFactory
+from .factories import (
+    TEXT,
+    ActorFactory,
+    ClaimFactory,
+    PassageFactory,
+    SourceFactory,
+    editors_group,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +28,7 @@ WORDS = "more than 130,000 people are held in camps"
 @pytest.fixture
 def editor(client):
     user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     client.force_login(user)
     return user
 

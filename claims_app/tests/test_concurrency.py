@@ -5,12 +5,11 @@ and after any interleaving every passage holds its words or is marked changed.""
 import random
 import threading
 import time
-from importlib import import_module
 
 import lxml.html
 import psycopg
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
@@ -27,6 +26,7 @@ from .factories import (
     SourceFactory,
     StatementFactory,
     TopicFactory,
+    editors_group,
 )
 
 on_postgresql = pytest.mark.skipif(
@@ -35,20 +35,8 @@ on_postgresql = pytest.mark.skipif(
 
 
 def _editor(name: str) -> Client:
-    if not Group.objects.filter(name="Editors").exists():  # flushed by a transactional test
-        editors = Group.objects.create(name="Editors")
-        models = import_module("claims_app.migrations.0002_editors_group").MODELS
-        editors.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="claims_app",
-                codename__in=[
-                    "publish_claim",
-                    *(f"{a}_{m}" for m in models for a in ("view", "add", "change")),
-                ],
-            )
-        )
     user = User.objects.create_user(name, password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     return client

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from claims_app.models import Claim
+
+from .factories import editors_group
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,7 +168,7 @@ def test_only_staff_reach_the_admin(client):
 @pytest.mark.django_db
 def test_failed_logins_are_throttled(client, settings):
     editor = User.objects.create_user("editor", password="the-right-one", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post("/admin/login/", {"username": "editor", "password": "wrong"})
         assert response.status_code == 200  # the form again, with its error

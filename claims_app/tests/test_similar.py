@@ -22,6 +22,7 @@ from .factories import (
     SourceFactory,
     StatementFactory,
     TopicFactory,
+    editors_group,
 )
 
 PARAPHRASE = "More than 130,000 people are held as political prisoners in North Korea"
@@ -39,7 +40,7 @@ def _user(*, staff=True, groups=("Editors",), superuser=False, name="editor") ->
         name, password="pw-for-tests", is_staff=staff, is_superuser=superuser
     )
     for group in groups:
-        user.groups.add(Group.objects.get(name=group))
+        user.groups.add(editors_group() if group == "Editors" else Group.objects.get(name=group))
     return user
 
 

@@ -5,14 +5,14 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import expect
 
 from claims_app.models import Claim, Source, Topic
 
 from . import browser
-from .factories import ClaimFactory, SourceFactory
+from .factories import ClaimFactory, SourceFactory, editors_group
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ KOREAN = "북한 정치범 수용소에 13만 명이 수감되어 있다"
 @pytest.fixture
 def editor_client(client):
     user = User.objects.create_user("editor", password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     client.force_login(user)
     return client
 

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
 from project.clients import client_address
+
+from .factories import editors_group
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY = "10.0.0.2"  # the address every request comes from, behind the proxy
@@ -34,7 +36,7 @@ def test_behind_the_proxy_an_attacker_locks_out_only_her_own_address(settings):
     settings.PROXY_COUNT = 1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
     editor = User.objects.create_user("editor", password="the-right-one", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    editor.groups.add(editors_group())
     attacker = Client(HTTP_HOST="localhost", REMOTE_ADDR=PROXY)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert _login(attacker, "wrong", ATTACKER).status_code == 200
