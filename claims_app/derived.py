@@ -252,6 +252,7 @@ def derived_refresh(
         derived_refresh_all(apps=apps)
         return
     if claims:
+        _lock(m.Claim, claims)
         m.Claim.objects.filter(pk__in=claims).update(**claim_values(apps))
     if claims and reach:
         for model in (m.Statement, m.Dispute):
@@ -266,6 +267,7 @@ def derived_refresh(
             )
         )
     if sources:
+        _lock(m.Source, sources)  # a source's lock stands for its passages (concurrency.py)
         m.Passage.objects.filter(source__in=sources).update(**passage_values(apps))
         m.Source.objects.filter(pk__in=sources).update(**source_values(apps))
         actors |= _ids(
@@ -280,10 +282,29 @@ def derived_refresh(
             )
     if actors:
         for chunk in _chunks(sorted(actors)):
+            _lock(m.Actor, chunk)
             m.Actor.objects.filter(pk__in=chunk).update(**actor_values(apps))
     if topics:
+        _lock(m.Topic, topics)
         m.Topic.objects.filter(pk__in=topics).update(**topic_values(apps))
     _record_changed(apps)
+
+
+def _lock(model, ids) -> None:
+    """Lock these rows (in id order) before their derived columns are computed, in a statement
+    of its own. Two transactions that each add a statement by one actor would otherwise both
+    count from a snapshot without the other's: PostgreSQL makes the second UPDATE wait for the
+    first's row lock, then applies it to the new row with the count it had already taken, one
+    short. Once the lock is held the UPDATE after it starts afresh and sees every committed
+    row. (In autocommit each write is committed before its refresh counts, so no lock is
+    needed; SQLite has one writer at a time.)"""
+    if connection.features.has_select_for_update and not connection.get_autocommit():
+        list(
+            model.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
 
 
 def _chunks(ids: list[int], size: int = _ALL_ABOVE):

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.test import Client
 
 from claims_app import anchoring
@@ -297,6 +297,36 @@ def test_a_quote_saved_while_its_source_text_is_edited_lands_on_its_words(monkey
     assert answers["alice"].status_code == 302 and answers["bea"].status_code == 302
     assert Passage.objects.count() == 2
     assert _passages_exact() == []
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_by_one_actor_saved_at_once_are_both_counted():
+    """Alice and Bea each save a claim by the same actor, in transactions that overlap: the
+    actor's page must count both (seen in `make loadtest`: one short)."""
+    actor = ActorFactory(name="The Committee")
+    claims = [
+        ClaimFactory(text="More than 130,000 people are held in camps."),
+        ClaimFactory(text="The camps hold political prisoners."),
+    ]
+    passages = [PassageFactory(source=SourceFactory()) for _ in claims]
+    alice_counted, bea_saving = threading.Event(), threading.Event()
+
+    def alice_saves():
+        with transaction.atomic():
+            StatementFactory(claim=claims[0], actor=actor, passage=passages[0])
+            alice_counted.set()  # her refresh has counted the actor's claims
+            bea_saving.wait(10)
+            time.sleep(0.5)  # Bea's refresh meets Alice's lock on the actor
+
+    def bea_saves():
+        alice_counted.wait(10)
+        with transaction.atomic():
+            bea_saving.set()
+            StatementFactory(claim=claims[1], actor=actor, passage=passages[1])
+
+    _in_threads(alice_saves, bea_saves)
+    assert Actor.objects.get(pk=actor.pk).made_count == 2
 
 
 @on_postgresql
