@@ -4,8 +4,8 @@ While the readers browse, CURATORS (4) curators work for the whole run, as peopl
 admin over HTTP (log in; GET a change form; POST it back with its CSRF token):
 - publish and unpublish claims of their own (the change list's actions). Right after each
   unpublish returns, the claim's page, its JSON twin and the lists it was on (HTML and JSON,
-  narrowed to its claimant) are each asked for several times at once, so that every gunicorn
-  worker answers some: any answer that still shows the draft is recorded;
+  narrowed to its claimant) are each asked of every server several times at once, so that
+  every gunicorn worker answers some: any answer that still shows the draft is recorded;
 - edit source texts (words inserted just before a passage);
 - add claims whose statement quotes one of those sources (source and quote, as pasted);
 - import small bundles (`manage.py import_claims`, a process of its own) quoting them too.
@@ -222,14 +222,18 @@ def _form(html: str) -> _Form:
 
 
 class Curator(threading.Thread):
-    def __init__(self, number, host, plan, tally, stop_at, env, workers):
+    """A curator at work in the admin of one of the servers at `hosts` (in turn: curator 0 on
+    the first, 1 on the second, …); what readers see after each unpublish is asked of them all."""
+
+    def __init__(self, number, hosts, plan, tally, stop_at, env, workers):
         super().__init__(name=f"curator{number}", daemon=True)
-        self.number, self.host, self.plan, self.tally = number, host, plan, tally
+        self.number, self.hosts, self.plan, self.tally = number, hosts, plan, tally
+        self.host = hosts[number % len(hosts)]
         self.stop_at, self.env, self.workers = stop_at, env, workers
         self.rng = random.Random(number)
         self.session = requests.Session()
         self.made = 0
-        self.readers = ThreadPoolExecutor(2 * workers)
+        self.readers = ThreadPoolExecutor(2 * workers * len(hosts))
 
     # HTTP, as a browser in the admin
 
@@ -307,9 +311,9 @@ class Curator(threading.Thread):
             (f"/claims.json?made_by={actor}", "list twin"),
         ]
 
-    def _reader(self, path: str, kind: str, slug: str) -> bool | None:
+    def _reader(self, host: str, path: str, kind: str, slug: str) -> bool | None:
         """A reader's request: True if it shows the claim, None if the server failed."""
-        response = requests.get(self.host + path, timeout=60)
+        response = requests.get(host + path, timeout=60)
         self.tally.answer(response, f"reader {path}")
         if response.status_code >= 500:
             return None
@@ -318,10 +322,12 @@ class Curator(threading.Thread):
         return f"/claims/{slug}/" in response.text
 
     def _readers(self, claim: dict, times: int) -> list[tuple[str, str, bool | None]]:
-        """Each address of the claim asked for `times` times at once (twice as many as there
-        are workers: every worker answers some). (kind, path, whether it showed the claim)."""
+        """Each address of the claim asked of each server `times` times at once (twice as many
+        as it has workers: every worker answers some). (kind, address, whether it showed the
+        claim)."""
         jobs = [
-            (kind, path, self.readers.submit(self._reader, path, kind, claim["slug"]))
+            (kind, host + path, self.readers.submit(self._reader, host, path, kind, claim["slug"]))
+            for host in self.hosts
             for path, kind in self._claim_addresses(claim)
             for _ in range(times)
         ]
@@ -493,10 +499,14 @@ class Curator(threading.Thread):
                 self.tally.refused["import"] = self.tally.refused.get("import", 0) + 1
 
 
-def start(host: str, plan: Plan, seconds: int, env: dict, workers: int) -> tuple[Tally, list]:
+def start(
+    hosts: list[str], plan: Plan, seconds: int, env: dict, workers: int
+) -> tuple[Tally, list]:
+    """The curators at work for `seconds` on the servers at `hosts` (each with `workers`
+    workers)."""
     tally = Tally()
     stop_at = time.monotonic() + seconds
-    crew = [Curator(i, host, plan, tally, stop_at, env, workers) for i in range(CURATORS)]
+    crew = [Curator(i, hosts, plan, tally, stop_at, env, workers) for i in range(CURATORS)]
     for curator in crew:
         curator.start()
     return tally, crew
