@@ -22,6 +22,7 @@ from harness import ROOT  # first: it sets Django up, which the imports below ne
 
 # isort: split
 
+import http.client
 import json
 import os
 import random
@@ -237,15 +238,32 @@ class Curator(threading.Thread):
 
     # HTTP, as a browser in the admin
 
+    def _send(self, method: str, path: str, **kwargs) -> requests.Response:
+        """The request on the session's kept-alive connection; sent again, once, on a new one
+        if the server had closed that connection without answering: its keep-alive time (2 s)
+        is as long as a curator thinks, so the close and the next request can cross, and a
+        browser sends the request again then too (the server had not read it)."""
+        try:
+            return self.session.request(method, self.host + path, **kwargs)
+        except requests.ConnectionError as error:
+            reason = error.args[0] if error.args else None
+            if not any(
+                isinstance(part, http.client.RemoteDisconnected)
+                for part in getattr(reason, "args", ())
+            ):
+                raise
+            return self.session.request(method, self.host + path, **kwargs)
+
     def _get(self, path: str, what: str) -> requests.Response:
-        response = self.session.get(self.host + path, timeout=60, allow_redirects=False)
+        response = self._send("GET", path, timeout=60, allow_redirects=False)
         self.tally.answer(response, what)
         return response
 
     def _post(self, path: str, data, what: str) -> requests.Response:
         data = list(data) + [("csrfmiddlewaretoken", self.session.cookies.get("csrftoken", ""))]
-        response = self.session.post(
-            self.host + path,
+        response = self._send(
+            "POST",
+            path,
             data=data,
             timeout=60,
             allow_redirects=False,

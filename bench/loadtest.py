@@ -40,6 +40,7 @@ import urllib.request
 import curators
 import psycopg
 import slow_clients
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from harness import ROOT, results_write, throwaway_database
@@ -78,7 +79,10 @@ def addresses(exclude: dict | None = None) -> dict:
         values = [str(v) for v in queryset.order_by("?").values_list(field, flat=True)[: 2 * n]]
         return [v for v in values if v not in exclude.get(kind, ())][:n]
 
+    public_claims = Claim.objects.public().count()
     return {
+        # The claims list's pages a reader may ask for: the first 20, or as many as there are.
+        "claim_pages": max(1, min(20, -(-public_claims // settings.CLAIMS_PAGE_SIZE))),
         "claims": sample(Claim.objects.public(), "slug"),
         "actors": sample(Actor.objects.public(), "slug"),
         "sources": sample(Source.objects.public(), "slug"),
@@ -184,12 +188,9 @@ class LagSampler(threading.Thread):
                 psycopg.connect(self.primary, autocommit=True) as primary,
                 psycopg.connect(self.replica, autocommit=True) as replica,
             ):
-                primary.execute("CREATE TABLE IF NOT EXISTS replication_probe (n bigint)")
                 n = 0
                 while not self._done.wait(0.25):
-                    primary.execute("INSERT INTO replication_probe VALUES (%s)", [n])
-                    lsn = primary.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
-                    self.seconds.append(replication._wait_replayed(replica, lsn[0], timeout=60))
+                    self.seconds.append(replication.time_to_replay(primary, replica, n))
                     n += 1
         except Exception as error:  # reported, not raised: the round's other figures stand
             self.errors.append(repr(error))
@@ -400,10 +401,10 @@ def main() -> int:
         print(f"generate_demo: {CLAIMS} claims in {time.monotonic() - started:.0f} s", flush=True)
         plan = curators.prepare()
         urls = addresses(plan.reader_exclusions())
-        settings = db.settings_dict
-        login = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-        server_url = f"postgres://{login}@{settings['HOST']}:{settings['PORT']}"
-        database_url = f"{server_url}/{settings['NAME']}"
+        database = db.settings_dict
+        login = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+        server_url = f"postgres://{login}@{database['HOST']}:{database['PORT']}"
+        database_url = f"{server_url}/{database['NAME']}"
         db.close()
         env = {
             **os.environ,
@@ -414,7 +415,6 @@ def main() -> int:
             "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "loadtest-not-secret",
             "DJANGO_LOG_LEVEL": "WARNING",
         }
-        env.pop("LOADTEST_REPLICA_SERVER", None)
         # Static files collected once, before any server starts (as a release does).
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -429,7 +429,7 @@ def main() -> int:
             "primary_pid": postmaster(database_url),
         }
         if REPLICA_SERVER:
-            run["replica_url"] = with_database(REPLICA_SERVER, settings["NAME"])
+            run["replica_url"] = with_database(REPLICA_SERVER, database["NAME"])
             run["replica_server"] = with_database(REPLICA_SERVER, "postgres")
             run["replica_pid"] = postmaster(run["replica_server"])
         with tempfile.TemporaryDirectory() as tmp:

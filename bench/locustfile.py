@@ -45,7 +45,7 @@ class Reader(HttpUser):
 
     @task(6)
     def claims(self):
-        page = random.randint(1, 20)
+        page = random.randint(1, URLS["claim_pages"])
         self._get(f"/claims/?page={page}", "/claims/?page=N")
 
     @task(3)

@@ -93,6 +93,15 @@ def _as_server_user() -> list[str]:
 _REPLAYED = "SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)"
 
 
+def time_to_replay(primary: psycopg.Connection, replica: psycopg.Connection, n: int) -> float:
+    """Seconds from a commit on `primary` (a row `n` in a table of the database it is connected
+    to) until `replica` has replayed it. Both connections in autocommit."""
+    primary.execute("CREATE TABLE IF NOT EXISTS replication_probe (n bigint)")
+    primary.execute("INSERT INTO replication_probe VALUES (%s)", [n])
+    lsn = primary.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
+    return _wait_replayed(replica, lsn, timeout=60)
+
+
 def _wait_replayed(replica: psycopg.Connection, lsn: str, timeout: float) -> float:
     started = time.monotonic()
     while not replica.execute(_REPLAYED, [lsn]).fetchone()[0]:
@@ -235,16 +244,11 @@ class StreamingPair:
         """Seconds from a commit on the primary until the replica has replayed it, measured
         `samples` times (min, median, max): a row written, in a table of the `postgres`
         database (the WAL is the whole server's, so the record's database is left alone)."""
-        seconds = []
         with (
             psycopg.connect(self.primary.url("postgres"), autocommit=True) as primary,
             psycopg.connect(self.replica.url("postgres"), autocommit=True) as replica,
         ):
-            primary.execute("CREATE TABLE IF NOT EXISTS replication_probe (n bigint)")
-            for n in range(samples):
-                primary.execute("INSERT INTO replication_probe VALUES (%s)", [n])
-                lsn = primary.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
-                seconds.append(_wait_replayed(replica, lsn, timeout=30))
+            seconds = [time_to_replay(primary, replica, n) for n in range(samples)]
         return {
             "min": min(seconds),
             "median": statistics.median(seconds),
