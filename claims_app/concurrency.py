@@ -73,15 +73,20 @@ def rows_lock(*, source_ids: Iterable[int] = (), claim_ids: Iterable[int] = (), 
     database for a writer: there this does nothing."""
     from .models import Claim, Source
 
-    def lock(queryset, ids):
-        ids = sorted({int(pk) for pk in ids if pk is not None})
-        if ids:
-            list(queryset.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-    lock(Source.objects, source_ids)
-    lock(Claim.objects, claim_ids)
+    ids_lock(Source, source_ids)
+    ids_lock(Claim, claim_ids)
     for model, ids in others:
-        lock(model._default_manager, ids)
+        ids_lock(model, ids)
+
+
+def ids_lock(model, ids: Iterable[int], *, no_key: bool = False) -> None:
+    """Lock `model`'s rows with these ids, in id order, for the rest of the transaction (FOR
+    UPDATE; FOR NO KEY UPDATE with `no_key`, an UPDATE's own lock, which leaves rows that refer
+    to these free to be written)."""
+    ids = sorted({int(pk) for pk in ids if pk is not None})
+    if ids:
+        rows = model._default_manager.select_for_update(no_key=no_key).filter(pk__in=ids)
+        list(rows.order_by("pk").values_list("pk"))
 
 
 # ---------------------------------------------------------------------------------------------

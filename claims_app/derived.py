@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.apps import apps as django_apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -43,7 +43,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from . import caching
+from . import caching, concurrency
 
 # Beyond this many ids, one pass over every row is cheaper than a long `IN (…)` list.
 _ALL_ABOVE = 2000
@@ -251,9 +251,7 @@ def derived_refresh(
     if len(claims) > _ALL_ABOVE:
         derived_refresh_all(apps=apps)
         return
-    if claims:
-        _lock(m.Claim, claims)
-        m.Claim.objects.filter(pk__in=claims).update(**claim_values(apps))
+    # What the write reaches, first: every row whose columns follow from it.
     if claims and reach:
         for model in (m.Statement, m.Dispute):
             for actor, source in model.objects.filter(claim__in=claims).values_list(
@@ -267,9 +265,6 @@ def derived_refresh(
             )
         )
     if sources:
-        _lock(m.Source, sources)  # a source's lock stands for its passages (concurrency.py)
-        m.Passage.objects.filter(source__in=sources).update(**passage_values(apps))
-        m.Source.objects.filter(pk__in=sources).update(**source_values(apps))
         actors |= _ids(
             m.Source.objects.filter(pk__in=sources).values_list("publisher_id", flat=True)
         )
@@ -280,31 +275,36 @@ def derived_refresh(
             actors |= set(
                 m.Turn.objects.filter(source__in=sources).values_list("speaker_id", flat=True)
             )
-    if actors:
+    with transaction.atomic(savepoint=False):  # a transaction even for a caller in autocommit
+        _lock(m, sources, claims, actors, topics)
+        if claims:
+            m.Claim.objects.filter(pk__in=claims).update(**claim_values(apps))
+        if sources:
+            m.Passage.objects.filter(source__in=sources).update(**passage_values(apps))
+            m.Source.objects.filter(pk__in=sources).update(**source_values(apps))
         for chunk in _chunks(sorted(actors)):
-            _lock(m.Actor, chunk)
             m.Actor.objects.filter(pk__in=chunk).update(**actor_values(apps))
-    if topics:
-        _lock(m.Topic, topics)
-        m.Topic.objects.filter(pk__in=topics).update(**topic_values(apps))
+        if topics:
+            m.Topic.objects.filter(pk__in=topics).update(**topic_values(apps))
     _record_changed(apps)
 
 
-def _lock(model, ids) -> None:
-    """Lock these rows (in id order) before their derived columns are computed, in a statement
-    of its own. Two transactions that each add a statement by one actor would otherwise both
-    count from a snapshot without the other's: PostgreSQL makes the second UPDATE wait for the
-    first's row lock, then applies it to the new row with the count it had already taken, one
-    short. Once the lock is held the UPDATE after it starts afresh and sees every committed
-    row. (In autocommit each write is committed before its refresh counts, so no lock is
-    needed; SQLite has one writer at a time.)"""
-    if connection.features.has_select_for_update and not connection.get_autocommit():
-        list(
-            model.objects.filter(pk__in=ids)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+def _lock(m, sources: set[int], claims: set[int], actors: set[int], topics: set[int]) -> None:
+    """Lock the rows whose columns are about to be recomputed, in every writer's order (sources,
+    claims, then the rest: concurrency.py), each in a statement before the UPDATEs. Two
+    transactions that each add a statement by one actor would otherwise both count from a
+    snapshot without the other's: PostgreSQL makes the second UPDATE wait for the first's row
+    lock, then applies it to the new row with the count it had already taken, one short. Once
+    the lock is held, each UPDATE after it starts afresh and sees every committed row. The
+    locks are the UPDATE's own kind (FOR NO KEY UPDATE), so rows that refer to these are not
+    held up. SQLite has one writer at a time: nothing to do."""
+    if not connection.features.has_select_for_update:
+        return
+    concurrency.ids_lock(m.Source, sources, no_key=True)
+    concurrency.ids_lock(m.Claim, claims, no_key=True)
+    for chunk in _chunks(sorted(actors)):
+        concurrency.ids_lock(m.Actor, chunk, no_key=True)
+    concurrency.ids_lock(m.Topic, topics, no_key=True)
 
 
 def _chunks(ids: list[int], size: int = _ALL_ABOVE):

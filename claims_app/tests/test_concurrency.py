@@ -2,6 +2,7 @@
 writes to a source's text and its passages are serialized; a deadlock is retried, never a 500;
 and after any interleaving every passage holds its words or is marked changed."""
 
+import contextlib
 import random
 import threading
 import time
@@ -299,11 +300,28 @@ def test_a_quote_saved_while_its_source_text_is_edited_lands_on_its_words(monkey
     assert _passages_exact() == []
 
 
+def _until_another_waits_for_a_lock(seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one view a transaction
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"no one waited for a lock in {seconds} s")
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_claims_by_one_actor_saved_at_once_are_both_counted():
-    """Alice and Bea each save a claim by the same actor, in transactions that overlap: the
-    actor's page must count both (seen in `make loadtest`: one short)."""
+@pytest.mark.parametrize("bea_in_a_transaction", [True, False], ids=["transaction", "autocommit"])
+def test_two_claims_by_one_actor_saved_at_once_are_both_counted(bea_in_a_transaction):
+    """Alice and Bea each save a claim by the same actor while Alice's transaction is open
+    (Bea's in one of her own too, or in autocommit, as a script would): the actor's page must
+    count both (seen in `make loadtest`: one short)."""
     actor = ActorFactory(name="The Committee")
     claims = [
         ClaimFactory(text="More than 130,000 people are held in camps."),
@@ -317,11 +335,11 @@ def test_two_claims_by_one_actor_saved_at_once_are_both_counted():
             StatementFactory(claim=claims[0], actor=actor, passage=passages[0])
             alice_counted.set()  # her refresh has counted the actor's claims
             bea_saving.wait(10)
-            time.sleep(0.5)  # Bea's refresh meets Alice's lock on the actor
+            _until_another_waits_for_a_lock()  # Bea's refresh, on Alice's lock on the actor
 
     def bea_saves():
         alice_counted.wait(10)
-        with transaction.atomic():
+        with transaction.atomic() if bea_in_a_transaction else contextlib.nullcontext():
             bea_saving.set()
             StatementFactory(claim=claims[1], actor=actor, passage=passages[1])
 
