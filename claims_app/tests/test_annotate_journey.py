@@ -6,13 +6,14 @@ Once by mouse, once by keyboard alone. The old forms' count is test_journeys.py'
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from claims_app.models import Actor, Claim, Dispute, Passage, Source, Statement
 
 from . import browser
 from .actions import Hands
+from .factories import editors_group
 from .test_accessibility import axe_violations
 from .test_curation_journey import TODAYS_FORMS_BY_KEYBOARD, TODAYS_FORMS_BY_MOUSE
 from .test_journeys import ARTICLE
@@ -34,16 +35,7 @@ def _log_in(page) -> None:
 @pytest.fixture
 def curator(open_browser, transactional_db):
     user = User.objects.create_user("editor", password="a long passphrase", is_staff=True)
-    # The Editors group as its migration makes it (a browser test's database is flushed).
-    editors, _ = Group.objects.get_or_create(name="Editors")
-    models = ["actor", "alias", "source", "authorship", "passage", "topic", "claim"]
-    codenames = [
-        f"{action}_{model}"
-        for model in [*models, "statement", "dispute"]
-        for action in ("view", "add", "change")
-    ]
-    editors.permissions.set(Permission.objects.filter(codename__in=[*codenames, "publish_claim"]))
-    user.groups.add(editors)
+    user.groups.add(editors_group())  # a browser test's database is flushed after it
     guard = Actor.objects.create(name="A former camp guard", kind=Actor.Kind.PERSON)
     ministry = Actor.objects.create(name="The Ministry of Security", kind=Actor.Kind.ORGANIZATION)
     page = open_browser()
