@@ -128,6 +128,7 @@ class Tally:
     server_errors: list[str] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
     writes: dict[str, int] = field(default_factory=dict)
+    resent: dict[str, int] = field(default_factory=dict)  # after a kept-alive connection closed
     unpublishes: int = 0
     checks: dict[str, int] = field(default_factory=dict)  # by kind: page, twin, list, list twin
     drafts_served: list[tuple[int, str, str]] = field(default_factory=list)  # (#, kind, path)
@@ -252,6 +253,7 @@ class Curator(threading.Thread):
                 for part in getattr(reason, "args", ())
             ):
                 raise
+            self.tally.count("resent", method)
             return self.session.request(method, self.host + path, **kwargs)
 
     def _get(self, path: str, what: str) -> requests.Response:
@@ -584,6 +586,7 @@ def check(tally: Tally, crew: list) -> dict:
         "curator_requests": tally.requests,
         "writes": tally.writes,
         "refused": tally.refused,
+        "resent": tally.resent,
         "server_errors": len(tally.server_errors),
         "unpublishes": tally.unpublishes,
         "unpublishes_with_a_draft_served": len({n for n, _, _ in tally.drafts_served}),
@@ -628,9 +631,11 @@ def print_report(report: dict) -> None:
 
     writes = ", ".join(f"{n} {w}" for w, n in sorted(report["writes"].items())) or "none"
     refused = ", ".join(f"{n} {w}" for w, n in sorted(report["refused"].items())) or "none"
+    resent = ", ".join(f"{n} {m}" for m, n in sorted(report["resent"].items())) or "none"
     print(
         f"curators: {report['curators']}, {report['curator_requests']} requests; "
-        f"writes: {writes}; refused (concurrent edits): {refused}"
+        f"writes: {writes}; refused (concurrent edits): {refused}; sent again after the server "
+        f"closed a kept-alive connection unanswered: {resent}"
     )
     print(
         f"  {mark(report['server_errors'])} server errors (5xx, tracebacks): "

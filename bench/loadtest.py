@@ -148,6 +148,19 @@ def cpu_seconds(roots: list[int]) -> float:
     return total
 
 
+def cpu_settled(roots: list[int], seconds: float = 60) -> None:
+    """Wait until these processes spend (almost) no CPU: a gunicorn server answers once its
+    first worker is up, while the others are still importing Django, which is no request's
+    cost."""
+    deadline = time.monotonic() + seconds
+    spent = cpu_seconds(roots)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        before, spent = spent, cpu_seconds(roots)
+        if spent - before < 0.02:
+            return
+
+
 def postmaster(url: str) -> int:
     """The process id of the PostgreSQL server at `url` (a backend's parent)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -262,6 +275,7 @@ def run_round(servers: int, replicas: int, run: dict) -> dict:
         for host in hosts:
             wait_until_up(f"{host}/robots.txt")
         workers = int(env.get("WEB_CONCURRENCY") or os.cpu_count() * 2 + 1)
+        cpu_settled(watched["servers"])
         cpu_before = {part: cpu_seconds(pids) for part, pids in watched.items()}
         reads_before = {"primary": table_reads(run["database_url"])}
         if replicas:
@@ -295,18 +309,20 @@ def run_round(servers: int, replicas: int, run: dict) -> dict:
         for curator in crew:
             curator.join(timeout=180)
         lag_report = lag.finish() if lag else None
-        time.sleep(1.5)  # each backend reports its table reads once idle, at most once a second
         # Counted before the checks below, which read the whole record from the primary.
         cpu = {part: cpu_seconds(pids) - cpu_before[part] for part, pids in watched.items()}
-        reads = {"primary": table_reads(run["database_url"]) - reads_before["primary"]}
-        if replicas:
-            reads["replica"] = table_reads(run["replica_url"]) - reads_before["replica"]
-        soak = curators.check(tally, crew)
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             process.wait(timeout=30)
+    # The servers' connections are closed: each backend reported its table reads as it ended
+    # (an idle one may keep them for seconds).
+    time.sleep(1)
+    reads = {"primary": table_reads(run["database_url"]) - reads_before["primary"]}
+    if replicas:
+        reads["replica"] = table_reads(run["replica_url"]) - reads_before["replica"]
+    soak = curators.check(tally, crew)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     requests = int(total["Request Count"]) + soak["curator_requests"] + slow_report["requests"]
     result = {
