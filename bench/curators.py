@@ -22,7 +22,6 @@ from harness import ROOT  # first: it sets Django up, which the imports below ne
 
 # isort: split
 
-import http.client
 import json
 import os
 import random
@@ -241,16 +240,17 @@ class Curator(threading.Thread):
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
         """The request on the session's kept-alive connection; sent again, once, on a new one
-        if the server had closed that connection without answering: its keep-alive time (2 s)
-        is as long as a curator thinks, so the close and the next request can cross, and a
-        browser sends the request again then too (the server had not read it)."""
+        if the server had closed or reset that connection without answering: its keep-alive
+        time (2 s) is as long as a curator thinks, so the close and the next request can cross,
+        and a browser sends the request again then too (the server had not read it). Counted,
+        and printed with the report: a worker that died in the middle of a request would show
+        here too."""
         try:
             return self.session.request(method, self.host + path, **kwargs)
         except requests.ConnectionError as error:
             reason = error.args[0] if error.args else None
-            if not any(
-                isinstance(part, http.client.RemoteDisconnected)
-                for part in getattr(reason, "args", ())
+            if not any(  # RemoteDisconnected is one
+                isinstance(part, ConnectionResetError) for part in getattr(reason, "args", ())
             ):
                 raise
             self.tally.count("resent", method)
