@@ -3,9 +3,9 @@
 Variables: DATABASE_URL (unset: the embedded SQLite file), DATABASE_REPLICA_URLS, DJANGO_DEBUG,
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (comma-separated), CACHE_URL, DJANGO_HTTPS_PROXY (served
 over HTTPS by a proxy that sets X-Forwarded-Proto and X-Forwarded-For) and DJANGO_PROXY_COUNT,
-DJANGO_DB_POOL, DJANGO_STATIC_MANIFEST, DJANGO_ACCESS_LOG, and the app's own (below). A `.env`
-file beside manage.py (written by `make run`) supplies defaults for local use; variables set in
-the environment always win.
+DJANGO_DB_POOL, DJANGO_STATIC_MANIFEST, DJANGO_STATIC_ROOT, DJANGO_ACCESS_LOG, and the app's own
+(below). A `.env` file beside manage.py (written by `make run`) supplies defaults for local use;
+variables set in the environment always win.
 """
 
 import os
@@ -211,7 +211,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts them, and DJANGO_STATIC_MANIFEST serves them from.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 
 # Uploaded originals (a source's PDF or saved web page), through Django's storage API: a local
 # directory (MEDIA_ROOT, default media/ beside manage.py) unless MEDIA_STORAGE_URL names an

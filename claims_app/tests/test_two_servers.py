@@ -5,7 +5,11 @@ next request; a curator logged in on one is logged in on the other; failed login
 both."""
 
 import contextlib
+import os
+import re
 import secrets
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -33,12 +37,24 @@ PASSWORD = "pw-for-tests"
 def servers(django_db_setup, tmp_path_factory):
     """Servers A and B, as `make serve` runs them, sharing what a deployment's servers share:
     the database (the test database, migrated once already: neither server migrates), the cache
-    (CACHE_URL: one Redis) and the secret key (a session's user is checked with it).
-
-    Unlike `make serve`, they serve the static files where they are, as every test server does:
-    nothing to collect before they start (collectstatic takes four seconds, and would write into
-    the checkout's STATIC_ROOT while the other suite runs from it)."""
-    shared = {"CACHE_URL": shared_cache.redis_url(), "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    (CACHE_URL: one Redis), the secret key (a session's user is checked with it), and the
+    static files, collected once before either starts, as a release does (into a folder of
+    the test's own, not the checkout's STATIC_ROOT, which the other suite may be serving)."""
+    shared = {
+        "CACHE_URL": shared_cache.redis_url(),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_STATIC_MANIFEST": "1",
+        "DJANGO_STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
+    }
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=serving.ROOT,
+        env={**os.environ, **shared},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert collected.returncode == 0, collected.stderr
     with contextlib.ExitStack() as stack:
         yield [
             stack.enter_context(serving.production_server(tmp_path_factory.mktemp(name), **shared))
@@ -114,3 +130,15 @@ def test_failed_logins_count_across_both_servers(servers, editor):
         answer = serving.Curator(server.port).log_in("editor", PASSWORD)
         assert answer.status == 429
         assert "Account locked: too many login attempts" in answer.text
+
+
+def test_both_serve_the_static_files_collected_once(servers):
+    """A page from one server names its stylesheet by the hash in the manifest collected once;
+    the other serves that very file, to be cached for ever."""
+    a, b = servers
+    home = serving.Browser(b.port).get("/")
+    stylesheet = re.search(r'href="(/static/claims\.[0-9a-f]{12}\.css)"', home.text).group(1)
+    answers = [serving.Browser(server.port).get(stylesheet) for server in (a, b)]
+    assert [answer.status for answer in answers] == [200, 200]
+    assert answers[0].text == answers[1].text
+    assert "immutable" in answers[0].headers["Cache-Control"]
