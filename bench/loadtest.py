@@ -168,18 +168,6 @@ def postmaster(url: str) -> int:
     return _proc_stat(backend)[0]
 
 
-def table_reads(url: str) -> int:
-    """Reads of the record's tables (sequential and index scans) the server at `url` has made,
-    by its own statistics (a standby counts its own). Not counted: the one row of "what
-    changed" (RecordGeneration), which every cached page asks the primary for."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(
-            "SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0)::bigint"
-            " FROM pg_stat_user_tables WHERE relname LIKE 'claims\\_app\\_%%'"
-            " AND relname <> 'claims_app_recordgeneration'"
-        ).fetchone()[0]
-
-
 def with_database(url: str, name: str) -> str:
     return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path=f"/{name}"))
 
@@ -277,9 +265,9 @@ def run_round(servers: int, replicas: int, run: dict) -> dict:
         workers = int(env.get("WEB_CONCURRENCY") or os.cpu_count() * 2 + 1)
         cpu_settled(watched["servers"])
         cpu_before = {part: cpu_seconds(pids) for part, pids in watched.items()}
-        reads_before = {"primary": table_reads(run["database_url"])}
+        reads_before = {"primary": replication.record_scans(run["database_url"])}
         if replicas:
-            reads_before["replica"] = table_reads(run["replica_url"])
+            reads_before["replica"] = replication.record_scans(run["replica_url"])
         with tempfile.TemporaryDirectory() as tmp:
             prefix = os.path.join(tmp, "stats")
             # Readers throughout, in two phases of SECONDS each: first with clients that
@@ -319,9 +307,9 @@ def run_round(servers: int, replicas: int, run: dict) -> dict:
     # The servers' connections are closed: each backend reported its table reads as it ended
     # (an idle one may keep them for seconds).
     time.sleep(1)
-    reads = {"primary": table_reads(run["database_url"]) - reads_before["primary"]}
+    reads = {"primary": replication.record_scans(run["database_url"]) - reads_before["primary"]}
     if replicas:
-        reads["replica"] = table_reads(run["replica_url"]) - reads_before["replica"]
+        reads["replica"] = replication.record_scans(run["replica_url"]) - reads_before["replica"]
     soak = curators.check(tally, crew)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     requests = int(total["Request Count"]) + soak["curator_requests"] + slow_report["requests"]

@@ -91,6 +91,20 @@ def _as_server_user() -> list[str]:
 
 
 _REPLAYED = "SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)"
+# Reads of the record's tables (this app's; sequential and index scans), but for the
+# generation's, which every public request reads on the primary (caching.py).
+_RECORD_SCANS = (
+    "SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0)::bigint "
+    "FROM pg_stat_user_tables "
+    "WHERE relname LIKE 'claims\\_app\\_%' AND relname <> 'claims_app_recordgeneration'"
+)
+
+
+def record_scans(url: str) -> int:
+    """How many times the server at `url` has read the record's tables (in the database `url`
+    names), by its own statistics: a replica counts its own."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(_RECORD_SCANS).fetchone()[0]
 
 
 def time_to_replay(primary: psycopg.Connection, replica: psycopg.Connection, n: int) -> float:

@@ -87,17 +87,6 @@ def _unpublish(pair, slug: str) -> None:
     )
 
 
-def _record_scans(pair, server) -> int:
-    """How many times `server` has read the record's tables (this app's), but for the
-    generation's, which every public request reads on the primary (caching.py)."""
-    return pair.query(
-        server,
-        "SELECT coalesce(sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)), 0)::bigint "
-        "FROM pg_stat_user_tables "
-        "WHERE relname LIKE 'claims\\_app\\_%' AND relname <> 'claims_app_recordgeneration'",
-    )[0][0]
-
-
 def _published_on(pair, server, slug: str) -> bool:
     return pair.query(server, f"SELECT published FROM {CLAIMS} WHERE slug = %s", [slug])[0][0]
 
@@ -212,7 +201,7 @@ def test_public_pages_are_read_from_the_replica_not_the_primary(pair, tmp_path):
     for server in (pair.primary, pair.replica):  # what others read before is counted
         pair.wait_no_clients(server)
     replica_before = pair.scans(pair.replica, CLAIMS)
-    primary_before = _record_scans(pair, pair.primary)
+    primary_before = replication.record_scans(pair.primary_url)
     slug, text = pair.slugs["read"], TEXTS["read"]
     with _site(pair, tmp_path) as site:
         for path in _public_pages(slug):  # each asked once: rendered afresh, not from the cache
@@ -221,7 +210,7 @@ def test_public_pages_are_read_from_the_replica_not_the_primary(pair, tmp_path):
             assert slug in body or text in body or path == "/", path
         assert not site.errors()
     assert pair.scans(pair.replica, CLAIMS) > replica_before
-    assert _record_scans(pair, pair.primary) == primary_before  # not one of its tables read
+    assert replication.record_scans(pair.primary_url) == primary_before  # none of its tables read
 
 
 def test_a_write_with_a_replica_configured_goes_to_the_primary(pair):
